@@ -81,7 +81,6 @@ class PrivacyConfig(_Strict):
 
 
 class CrawlConfig(_Strict):
-    parallel: int = Field(default=4, ge=1, le=64, description="Crawl subprocesses at once.")
     retries: int = Field(default=2, ge=0, le=10)
     timeout_s: float = Field(default=1800, gt=0, description="A crawl subprocess running longer is killed.")
     user_agent: str = "KlantstemBot/0.1 (+https://github.com/klantstem/klantstem; reputation monitoring)"

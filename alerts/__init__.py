@@ -1,0 +1,1 @@
+"""Detecting negative-sentiment spikes in the warehouse."""

@@ -1,0 +1,1 @@
+"""Prefect flows: the only place where spiders, warehouse, sentiment and alerts meet."""

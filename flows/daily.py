@@ -1,0 +1,141 @@
+"""The ``daily_monitoring`` Prefect flow: crawl every source in parallel subprocesses, load,
+score, refresh the views, detect spikes.
+
+This module is the only place that wires spiders, warehouse, sentiment and alerts together.
+One failing source is retried, then logged and reported; the others still load.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.futures import PrefectFuture
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows import steps
+from flows.crawl import CrawlJob, CrawlResult, run_crawl
+from flows.summary import RunSummary, SourceReport
+from klantstem.config import MonitorConfig, load_config
+from warehouse.connection import connect
+from warehouse.crawl_runs import CrawlRun, record_crawl_runs
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+@task(name="crawl-source", retry_delay_seconds=10)
+def crawl_source(job: CrawlJob, config: MonitorConfig, plan: steps.RunPlan) -> CrawlResult:
+    salt = steps.author_salt(config)
+    return run_crawl(
+        job, config.crawl, plan.run_dir, plan.seen_ids_file(job), salt, config.privacy.pseudonymise_authors
+    )
+
+
+prepare = task(steps.prepare_run, name="prepare-run")
+load = task(steps.load_staged, name="load-staged")
+score = task(steps.score_pending, name="score-sentiment")
+refresh_views = task(steps.refresh, name="refresh-views")
+spikes = task(steps.find_spikes, name="detect-spikes")
+
+
+def _reports(
+    jobs: list[CrawlJob], futures: list[PrefectFuture[CrawlResult]], loads: list[steps.FileLoad]
+) -> tuple[list[SourceReport], list[CrawlRun]]:
+    by_slug = {load.slug: load for load in loads}
+    reports, runs = [], []
+    for job, future in zip(jobs, futures, strict=True):
+        outcome = future.result(raise_on_failure=False)
+        failed = isinstance(outcome, BaseException)
+        stats = {} if failed else outcome.stats
+        loaded = by_slug.get(job.slug)
+        report = SourceReport(
+            brand=job.brand,
+            source=job.source,
+            url=job.url,
+            status="failed" if failed else "ok",
+            pages=int(stats.get("pages", 0)),
+            scraped=int(stats.get("items_scraped", 0)),
+            new=loaded.result.new if loaded else 0,
+            updated=loaded.result.updated if loaded else 0,
+            seen=int(stats.get("items_seen", 0)),
+            dropped=int(stats.get("items_dropped", 0)),
+            rejected=len(loaded.rejects) if loaded else 0,
+            error=str(outcome).splitlines()[0] if failed else None,
+        )
+        reports.append(report)
+        now = datetime.now(AMSTERDAM)
+        runs.append(
+            CrawlRun(
+                flow_run_id=str(flow_run.get_id() or ""),
+                source=job.source,
+                brand=job.brand,
+                url=job.url,
+                started_at=now if failed else outcome.started_at,
+                finished_at=now if failed else outcome.finished_at,
+                status=report.status,
+                pages=report.pages,
+                items_scraped=report.scraped,
+                items_new=report.new,
+                items_seen=report.seen,
+                items_dropped=report.dropped + report.rejected,
+                error=report.error,
+            )
+        )
+    return reports, runs
+
+
+@flow(name="daily-monitoring", task_runner=ThreadPoolTaskRunner())
+def daily_monitoring(config_path: str = "monitor.toml", as_of: date | None = None, progress: bool = False) -> RunSummary:
+    """Crawl -> load -> score -> refresh views -> detect spikes, for every brand in the config.
+
+    ``as_of`` is the last day of the spike window (default: today in Amsterdam). Parallel
+    crawls are capped by Prefect's ``PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS``.
+    """
+    logger = get_run_logger()
+    config = load_config(config_path)
+    as_of = as_of or datetime.now(AMSTERDAM).date()
+    run_id = datetime.now(AMSTERDAM).strftime("%Y%m%dT%H%M%S") + "-" + str(flow_run.get_id() or "local")[:8]
+    plan = prepare(config, run_id)
+
+    crawl = crawl_source.with_options(retries=config.crawl.retries)
+    futures = [crawl.with_options(task_run_name=f"crawl-{job.slug}").submit(job, config, plan) for job in plan.jobs]
+    for job, future in zip(plan.jobs, futures, strict=True):
+        outcome = future.result(raise_on_failure=False)
+        if isinstance(outcome, BaseException):
+            logger.error("source %s failed after retries: %s", job.slug, outcome)
+
+    loads = load(config)
+    reports, crawl_runs = _reports(plan.jobs, futures, loads)
+    path, timeout = config.warehouse.path, config.warehouse.lock_timeout_s
+    with connect(path, timeout_s=timeout) as con:
+        record_crawl_runs(con, crawl_runs)
+
+    scoring = score(config, progress)
+    refresh_views(config)
+    found = spikes(config, as_of)
+    summary = RunSummary(
+        run_id=run_id,
+        as_of=as_of,
+        sources=reports,
+        model_id=scoring.model_id,
+        scored=scoring.scored,
+        brands=steps.brand_lines(config, as_of),
+        spikes=found,
+    )
+    for spike in found:
+        logger.warning("negative spike: %s", spike.describe())
+    create_markdown_artifact(
+        key="daily-monitoring-summary",
+        markdown=f"```\n{summary.render()}\n```",
+        description="Per-source crawl status, scoring and negative spikes",
+    )
+    return summary
+
+
+def run_once(config_path: Path, as_of: date | None = None, progress: bool = True) -> RunSummary:
+    """Entry point for ``klantstem run``: one flow run, outside any deployment."""
+    return daily_monitoring(config_path=str(config_path), as_of=as_of, progress=progress)

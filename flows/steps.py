@@ -1,0 +1,183 @@
+"""The daily run's steps as plain functions: prepare, load, score, summarise.
+
+They take a config and paths (never open connections: Prefect may pickle task inputs), open
+short-lived DuckDB connections and close them before returning, so an analyst can open the
+file between steps. ``flows/daily.py`` wraps them in Prefect tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from alerts.spikes import Spike, detect_spikes
+from flows.crawl import CrawlJob
+from klantstem.config import MonitorConfig
+from klantstem.privacy import load_or_create_salt
+from warehouse.connection import connect
+from warehouse.load import LoadResult, known_external_ids, upsert_mentions
+from warehouse.migrate import migrate, refresh_views
+from warehouse.scores import SCORE_SCHEMA, pending_texts, store_scores
+from warehouse.staging import read_staging_file
+
+log = logging.getLogger(__name__)
+
+SCORE_CHUNK = 512  # texts scored between two short write transactions
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    run_dir: Path
+    jobs: list[CrawlJob]
+
+    def seen_ids_file(self, job: CrawlJob) -> Path:
+        return self.run_dir / f"{job.slug}.seen.txt"
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    path: Path
+    result: LoadResult
+    rejects: list[str]
+
+    @property
+    def slug(self) -> str:
+        return self.path.stem
+
+
+@dataclass(frozen=True)
+class ScoringSummary:
+    model_id: str
+    scored: int
+
+
+def _warehouse(config: MonitorConfig) -> tuple[Path, float]:
+    return config.warehouse.path, config.warehouse.lock_timeout_s
+
+
+def author_salt(config: MonitorConfig) -> str:
+    """The pseudonymisation salt; read where it is needed so it never travels as a task
+    input or result (Prefect may persist those)."""
+    return load_or_create_salt(config.warehouse.path.parent, config.privacy.salt_env)
+
+
+def prepare_run(config: MonitorConfig, run_id: str) -> RunPlan:
+    """Migrate the warehouse and write, per source, the ids we already hold (for incremental crawls)."""
+    run_dir = config.warehouse.staging_dir / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    jobs = [CrawlJob.from_config(brand, source) for brand in config.brands for source in brand.sources]
+    plan = RunPlan(run_dir, jobs)
+    path, timeout = _warehouse(config)
+    with connect(path, timeout_s=timeout) as con:
+        migrate(con)
+        for job in jobs:
+            ids = known_external_ids(con, job.source, job.brand)
+            plan.seen_ids_file(job).write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
+    return plan
+
+
+def staged_files(config: MonitorConfig) -> list[Path]:
+    """Every staged JSONL not loaded yet, including leftovers of earlier runs that failed to load."""
+    return sorted(config.warehouse.staging_dir.glob("*/*.jsonl"))
+
+
+def load_staged(config: MonitorConfig) -> list[FileLoad]:
+    """Load each staged file in its own transaction, then delete it: a file is removed only
+    once its rows are committed, so a crash between the two at worst loads it again
+    (idempotent), never loses it."""
+    path, timeout = _warehouse(config)
+    loads = []
+    for file in staged_files(config):
+        batch = read_staging_file(file)
+        for reject in batch.rejects:
+            log.warning("rejected %s", reject)
+        with connect(path, timeout_s=timeout) as con:
+            result = upsert_mentions(con, batch.table)
+        file.unlink()
+        log.info("loaded %s: %d new, %d updated, %d rejected", file.name, result.new, result.updated, len(batch.rejects))
+        loads.append(FileLoad(file, result, batch.rejects))
+    return loads
+
+
+def score_pending(config: MonitorConfig, progress: bool = False) -> ScoringSummary:
+    """Score every mention the configured model has not scored (for its current text)."""
+    from sentiment import load_scorer  # torch import is slow; only the scoring step pays it
+
+    settings = config.sentiment
+    scorer = load_scorer(settings.model, batch_size=settings.batch_size, max_length=settings.max_length)
+    path, timeout = _warehouse(config)
+    with connect(path, timeout_s=timeout) as con:
+        pending = pending_texts(con, scorer.model_id)
+    log.info("%d texts to score with %s", len(pending), scorer.model_id)
+    for start in range(0, len(pending), SCORE_CHUNK):
+        chunk = pending[start : start + SCORE_CHUNK]
+        scores = scorer.score([p.text for p in chunk], progress=progress)
+        table = pa.Table.from_pylist(
+            [
+                {
+                    "mention_id": p.mention_id,
+                    "model_id": scorer.model_id,
+                    "text_md5": p.text_md5,
+                    "label": s.label,
+                    "score": s.score,
+                    "p_neg": s.p_neg,
+                    "p_neu": s.p_neu,
+                    "p_pos": s.p_pos,
+                    "language": s.language,
+                }
+                for p, s in zip(chunk, scores, strict=True)
+            ],
+            schema=SCORE_SCHEMA,
+        )
+        with connect(path, timeout_s=timeout) as con:
+            store_scores(con, table)
+    return ScoringSummary(scorer.model_id, len(pending))
+
+
+def refresh(config: MonitorConfig) -> list[str]:
+    path, timeout = _warehouse(config)
+    with connect(path, timeout_s=timeout) as con:
+        return refresh_views(con)
+
+
+def find_spikes(config: MonitorConfig, as_of: date) -> list[Spike]:
+    path, timeout = _warehouse(config)
+    with connect(path, read_only=True, timeout_s=timeout) as con:
+        return detect_spikes(con, config.spikes, as_of)
+
+
+@dataclass(frozen=True)
+class BrandLine:
+    brand: str
+    own: bool
+    volume: int
+    scored: int
+    share_negative: float | None
+    recent_volume: int
+    recent_share_negative: float | None
+
+
+def brand_lines(config: MonitorConfig, as_of: date) -> list[BrandLine]:
+    """Per configured brand: all-time volume and negative share, and the same for the spike window."""
+    path, timeout = _warehouse(config)
+    days = config.spikes.window_days
+    with connect(path, read_only=True, timeout_s=timeout) as con:
+        rows = {
+            r[0]: r[1:]
+            for r in con.execute(
+                """
+                SELECT brand, count(*), count(sentiment), avg(is_negative),
+                       count(*) FILTER (WHERE day > $as_of - $days AND day <= $as_of),
+                       avg(is_negative) FILTER (WHERE day > $as_of - $days AND day <= $as_of)
+                FROM mentions_scored GROUP BY brand
+                """,
+                {"as_of": as_of, "days": days},
+            ).fetchall()
+        }
+    return [
+        BrandLine(b.name, b.own, *rows.get(b.name, (0, 0, None, 0, None))) for b in config.brands
+    ]

@@ -1,0 +1,71 @@
+"""What a run did, as data (for tests and the CLI) and as text (for logs, the terminal and
+the Prefect artifact)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from alerts.spikes import Spike
+from flows.steps import BrandLine
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    brand: str
+    source: str
+    url: str
+    status: str  # 'ok' or 'failed'
+    pages: int = 0
+    scraped: int = 0
+    new: int = 0
+    updated: int = 0
+    seen: int = 0
+    dropped: int = 0
+    rejected: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    as_of: date
+    sources: list[SourceReport]
+    model_id: str
+    scored: int
+    brands: list[BrandLine]
+    spikes: list[Spike] = field(default_factory=list)
+
+    @property
+    def failed_sources(self) -> list[SourceReport]:
+        return [s for s in self.sources if s.status != "ok"]
+
+    def render(self) -> str:
+        return "\n".join(self._lines())
+
+    def _lines(self) -> list[str]:
+        pct = lambda v: "-" if v is None else f"{v:.0%}"  # noqa: E731
+        lines = [f"Klantstem run {self.run_id} (as of {self.as_of})", "", "Sources:"]
+        lines.append(f"  {'brand':<14} {'source':<12} {'status':<7} {'pages':>5} {'new':>5} {'updated':>7} {'seen':>5} {'dropped':>7}")
+        for s in self.sources:
+            lines.append(
+                f"  {s.brand:<14} {s.source:<12} {s.status:<7} {s.pages:>5} {s.new:>5} {s.updated:>7} {s.seen:>5} {s.dropped + s.rejected:>7}"
+            )
+            if s.error:
+                lines.append(f"    error: {s.error}")
+        lines += ["", f"Scored {self.scored} new texts with {self.model_id}.", "", "Brands:"]
+        lines.append(f"  {'brand':<14} {'mentions':>8} {'negative':>8}   {'last days':>9} {'negative':>8}")
+        for b in self.brands:
+            name = f"{b.brand}{' *' if b.own else ''}"
+            lines.append(
+                f"  {name:<14} {b.volume:>8} {pct(b.share_negative):>8}   {b.recent_volume:>9} {pct(b.recent_share_negative):>8}"
+            )
+        lines.append("")
+        if self.spikes:
+            lines.append("Negative spikes:")
+            lines += [f"  ! {spike.describe()}" for spike in self.spikes]
+        else:
+            lines.append("No negative spikes.")
+        if self.failed_sources:
+            lines.append(f"{len(self.failed_sources)} source(s) failed; the others were loaded.")
+        return lines

@@ -1,0 +1,138 @@
+"""``klantstem``: the command line.
+
+Every command has ``--help``. Errors a user can fix (a bad config, a locked warehouse) end
+in one line on stderr and exit code 2, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from klantstem import __version__
+from klantstem.config import DEFAULT_CONFIG_NAME, ConfigError, load_config
+
+EXIT_USER_ERROR = 2
+EXIT_SOURCES_FAILED = 3
+
+
+def _add_config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-c", "--config", type=Path, default=Path(DEFAULT_CONFIG_NAME),
+        help=f"monitor config file (default: ./{DEFAULT_CONFIG_NAME})",
+    )
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    load_config(args.config)  # refuse a bad file before Prefect or any crawl starts
+    from flows.daily import run_once
+
+    summary = run_once(args.config, as_of=args.as_of, progress=not args.no_progress)
+    print(summary.render())
+    return EXIT_SOURCES_FAILED if summary.failed_sources else 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from flows.daily import run_once
+    from klantstem.demo.server import DemoServer
+    from klantstem.demo.site import demo_config_toml
+
+    data_dir: Path = args.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config_path = data_dir / "monitor.demo.toml"
+    with DemoServer(today=args.today) as server:
+        config_path.write_text(demo_config_toml(server.base_url, data_dir="."), encoding="utf-8")
+        load_config(config_path)
+        print(f"Demo site on {server.base_url}; warehouse {data_dir / 'klantstem.duckdb'}", file=sys.stderr)
+        summary = run_once(config_path, as_of=args.today, progress=not args.no_progress)
+    print(summary.render())
+    print(f"\nQuery it: duckdb -readonly {data_dir / 'klantstem.duckdb'} \"FROM daily_sentiment WHERE source = 'all' ORDER BY day DESC LIMIT 9\"")
+    return EXIT_SOURCES_FAILED if summary.failed_sources else 0
+
+
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    sources = sum(len(b.sources) for b in config.brands)
+    print(f"{args.config}: OK ({len(config.brands)} brands, {sources} sources, warehouse {config.warehouse.path})")
+    return 0
+
+
+def _cmd_sql(args: argparse.Namespace) -> int:
+    from warehouse.connection import connect
+
+    config = load_config(args.config)
+    with connect(config.warehouse.path, read_only=True, timeout_s=config.warehouse.lock_timeout_s) as con:
+        con.sql(args.query).show(max_rows=args.max_rows, max_width=200)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="klantstem",
+        description="Reputation monitoring for Dutch-speaking companies: crawl reviews and posts, "
+        "score Dutch sentiment, query it in DuckDB.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the daily monitoring flow once", description=
+                              "Crawl all sources, load, score, refresh views and detect spikes, once. "
+                              f"Exits {EXIT_SOURCES_FAILED} when a source failed (the others are loaded).")
+    _add_config_arg(run)
+    run.add_argument("--as-of", type=date.fromisoformat, default=None, help="last day of the spike window (YYYY-MM-DD; default today)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.set_defaults(handler=_cmd_run)
+
+    demo = commands.add_parser(
+        "demo", help="serve the bundled demo site on 127.0.0.1, crawl it and load a local warehouse",
+        description="Start the demo review site (three fictional brands, Dutch reviews, a negative "
+        "spike in the last days) on 127.0.0.1, run the daily flow against it and print the summary. "
+        "Running it again adds no duplicates.",
+    )
+    demo.add_argument("--data-dir", type=Path, default=Path("data"), help="where the warehouse and staging go (default: ./data)")
+    demo.add_argument("--today", type=date.fromisoformat, default=None, help="pretend today is this date (YYYY-MM-DD)")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bars")
+    demo.set_defaults(handler=_cmd_demo)
+
+    config = commands.add_parser("config", help="work with monitor.toml")
+    config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    check = config_commands.add_parser("check", help="validate the config file and exit", description="Validate the config; exit 2 with the offending field on error.")
+    _add_config_arg(check)
+    check.set_defaults(handler=_cmd_config_check)
+
+    sql = commands.add_parser("sql", help="run a read-only SQL query on the warehouse",
+                              description="Run one SQL query on a read-only connection and print the result.")
+    _add_config_arg(sql)
+    sql.add_argument("query", help="e.g. \"FROM daily_sentiment WHERE source = 'all' ORDER BY day DESC\"")
+    sql.add_argument("--max-rows", type=int, default=40)
+    sql.set_defaults(handler=_cmd_sql)
+
+    from sentiment.commands import register as register_sentiment
+
+    register_sentiment(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    from warehouse.connection import WarehouseLockedError
+
+    try:
+        return int(args.handler(args))
+    except (ConfigError, WarehouseLockedError) as exc:
+        print(f"klantstem: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Idempotent bulk upsert of mentions from Arrow.
+
+The key is ``(source, external_id)``: running the same day twice, or re-crawling pages we
+already have, updates the stored row (an edited review, a new company reply) instead of
+adding a second one. Each batch is one transaction, so analysts never see half a batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.staging import MENTION_SCHEMA
+
+_COLUMNS = [f.name for f in MENTION_SCHEMA]
+_UPDATABLE = [c for c in _COLUMNS if c not in ("source", "external_id")]
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    rows_in: int
+    duplicates_in_batch: int
+    new: int
+    updated: int
+
+
+def upsert_mentions(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadResult:
+    """Insert new mentions and refresh known ones from ``batch`` (``MENTION_SCHEMA`` columns).
+
+    Duplicates inside the batch are removed first (the most recently fetched copy wins),
+    because one INSERT ... ON CONFLICT statement may not touch the same row twice.
+    """
+    batch = batch.select(_COLUMNS).cast(MENTION_SCHEMA)
+    con.register("incoming_batch", batch)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE batch AS
+                SELECT md5(source || ':' || external_id) AS mention_id, *
+                FROM incoming_batch
+                QUALIFY row_number() OVER (
+                    PARTITION BY source, external_id ORDER BY fetched_at DESC NULLS LAST) = 1
+                """
+            )
+            unique_rows = con.execute("SELECT count(*) FROM batch").fetchall()[0][0]
+            new = con.execute(
+                "SELECT count(*) FROM batch WHERE mention_id NOT IN (SELECT mention_id FROM mentions)"
+            ).fetchall()[0][0]
+            columns = ", ".join(["mention_id", *_COLUMNS])
+            updates = ", ".join(f"{c} = excluded.{c}" for c in _UPDATABLE)
+            con.execute(
+                f"""
+                INSERT INTO mentions ({columns}, first_seen_at, last_seen_at)
+                SELECT {columns}, now(), now() FROM batch
+                ON CONFLICT (mention_id) DO UPDATE SET {updates}, last_seen_at = excluded.last_seen_at
+                """
+            )
+            con.execute("DROP TABLE batch")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.unregister("incoming_batch")
+    return LoadResult(
+        rows_in=batch.num_rows,
+        duplicates_in_batch=batch.num_rows - unique_rows,
+        new=new,
+        updated=unique_rows - new,
+    )
+
+
+def known_external_ids(con: duckdb.DuckDBPyConnection, source: str, brand: str, limit: int = 5000) -> list[str]:
+    """The newest ids we hold for one source and brand: the spider stops paging at them."""
+    rows = con.execute(
+        """SELECT external_id FROM mentions WHERE source = ? AND brand = ?
+           ORDER BY published_at DESC LIMIT ?""",
+        [source, brand, limit],
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -1,0 +1,31 @@
+-- Every mention with its current sentiment: the most recent score of any model, so that
+-- after a model change analysts see the new model's scores as soon as they exist.
+CREATE OR REPLACE VIEW mentions_scored AS
+SELECT
+    m.mention_id,
+    m.brand,
+    m.source,
+    m.kind,
+    m.url,
+    m.published_at,
+    CAST(timezone('Europe/Amsterdam', m.published_at) AS DATE) AS day,
+    m.title,
+    m.text,
+    m.rating,
+    m.rating_normalised,
+    m.author,
+    m.reply IS NOT NULL                           AS has_reply,
+    coalesce(s.language, m.language)              AS language,
+    s.label                                       AS sentiment,
+    CAST(s.label = 'neg' AS INTEGER)              AS is_negative,   -- NULL while unscored
+    CAST(s.label = 'neu' AS INTEGER)              AS is_neutral,
+    CAST(s.label = 'pos' AS INTEGER)              AS is_positive,
+    s.score                                       AS sentiment_score,
+    s.model_id,
+    s.scored_at
+FROM mentions AS m
+LEFT JOIN (
+    SELECT *
+    FROM sentiment_scores
+    QUALIFY row_number() OVER (PARTITION BY mention_id ORDER BY scored_at DESC, model_id) = 1
+) AS s USING (mention_id);
