@@ -1,0 +1,324 @@
+"""The demo dataset: three fictional brands and their reviews over 60 days.
+
+Everything here is invented (brand names, ``.example`` domains, people, texts), so the
+demo can be shown and committed without touching anyone's data or terms of service.
+The data is deterministic for a given ``today`` and has one story to find: Snelkoop, the
+own brand, gets a wave of 1-2 star delivery complaints in the last three days (about
+three times its normal volume), which the spike detector should flag.
+
+Sources per brand: Snelkoop on the Trustpilot-style site and a JSON-LD review page,
+Winkelwagen on the Trustpilot-style site, Bestelhuis on a JSON-LD page that grades on
+the Dutch 1-10 scale (so rating normalisation has something to do).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from typing import Literal
+
+from klantstem.demo import reviews as pool
+from klantstem.demo.reviews import Tone
+
+Channel = Literal["trustpilot", "jsonld"]
+
+DAYS = 60
+SPIKE_DAYS = 3
+SPIKE_EXTRA_FACTOR = 2.0  # extra spike reviews per day = factor x normal volume -> ~3x in total
+ENGLISH_SHARE = 0.06
+MARKUP_SHARE = 0.1
+SEED = "klantstem-demo-v1"
+
+# How the rating follows the tone, per scale. 1-10 is the Dutch school grade: 6 is a pass.
+RATINGS: dict[int, dict[Tone, tuple[int, ...]]] = {
+    5: {"pos": (4, 5, 5), "neu": (3,), "neg": (1, 1, 2)},
+    10: {"pos": (8, 8, 9, 10), "neu": (6, 7), "neg": (1, 3, 4, 5)},
+}
+TOPIC_WEIGHTS: dict[str, int] = {
+    "bestellen": 3,
+    "bezorging": 5,
+    "retour": 2,
+    "klantenservice": 3,
+    "prijs": 2,
+    "kwaliteit": 3,
+    "app": 1,
+    "winkel": 1,
+}
+REPLY_CHANCE: dict[Tone, float] = {"pos": 0.12, "neu": 0.25, "neg": 0.45}
+
+
+@dataclass(frozen=True)
+class DemoBrand:
+    """A fictional company and how much it gets reviewed where."""
+
+    name: str
+    slug: str
+    domain: str
+    own: bool
+    daily_reviews: Mapping[Channel, float]
+    tone_weights: tuple[float, float, float]  # pos, neu, neg
+    jsonld_best_rating: int = 5
+
+
+BRANDS: tuple[DemoBrand, ...] = (
+    DemoBrand("Snelkoop", "snelkoop", "snelkoop.example", True, {"trustpilot": 2.4, "jsonld": 0.8}, (0.62, 0.16, 0.22)),
+    DemoBrand("Winkelwagen", "winkelwagen", "winkelwagen.example", False, {"trustpilot": 1.7}, (0.55, 0.2, 0.25)),
+    DemoBrand("Bestelhuis", "bestelhuis", "bestelhuis.example", False, {"jsonld": 1.4}, (0.68, 0.15, 0.17), 10),
+)
+
+
+@dataclass(frozen=True)
+class DemoReply:
+    message: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class DemoReview:
+    """One review as the demo site publishes it.
+
+    ``text`` is what a reader sees (paragraphs separated by ``\\n``); ``markup`` reviews
+    are published as HTML (entities, ``<br>``) so the crawler's clean-up has work to do.
+    ``rating`` is on ``best_rating``'s scale (worst is always 1).
+    """
+
+    id: str
+    brand: str
+    channel: Channel
+    rating: int
+    best_rating: int
+    title: str
+    text: str
+    language: str
+    published_at: datetime
+    author: str
+    reply: DemoReply | None
+    markup: bool
+    spike: bool
+
+    @property
+    def published_text(self) -> str:
+        """The body as the page carries it: plain, or HTML with entities and line breaks."""
+        if not self.markup:
+            return self.text
+        separator = "<br />\n<br />" if int(self.id[-1], 16) % 2 else "<br>"
+        return separator.join(html.escape(paragraph) for paragraph in self.text.split("\n"))
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    """All demo reviews, newest first, with the look-ups the web server needs."""
+
+    today: date
+    brands: tuple[DemoBrand, ...]
+    reviews: tuple[DemoReview, ...]
+
+    def listing(self, brand: DemoBrand, channel: Channel) -> list[DemoReview]:
+        """One brand's reviews on one channel, newest first (the order pages list them)."""
+        return [r for r in self.reviews if r.brand == brand.name and r.channel == channel]
+
+    def brand_by_domain(self, domain: str) -> DemoBrand | None:
+        return next((b for b in self.brands if b.domain == domain), None)
+
+    def brand_by_slug(self, slug: str) -> DemoBrand | None:
+        return next((b for b in self.brands if b.slug == slug), None)
+
+    @cached_property
+    def _by_id(self) -> dict[str, DemoReview]:
+        return {review.id: review for review in self.reviews}
+
+    def review(self, review_id: str) -> DemoReview | None:
+        return self._by_id.get(review_id)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """Knuth's method; review counts per day vary like real ones instead of a flat rate."""
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+def _timestamp(rng: random.Random, day: date, today: date) -> datetime:
+    """A moment on ``day``; reviews of ``today`` fall in its first hours so none is in the future."""
+    first_hour, last_hour = (0, 7) if day == today else (6, 22)
+    moment = time(rng.randint(first_hour, last_hour), rng.randrange(60), rng.randrange(60))
+    return datetime.combine(day, moment, tzinfo=UTC)
+
+
+def _object_id(rng: random.Random, moment: datetime) -> str:
+    """24 hex chars like Trustpilot's (MongoDB ObjectId: creation time, then random bytes)."""
+    return f"{int(moment.timestamp()):08x}{rng.getrandbits(64):016x}"
+
+
+def _people(rng: random.Random, count: int) -> list[str]:
+    """Display names as people type them; a fixed crowd so some review more than once."""
+    names = []
+    for _ in range(count):
+        first, last = rng.choice(pool.FIRST_NAMES), rng.choice(pool.LAST_NAMES)
+        style = rng.randrange(4)
+        names.append([first, f"{first} {last}", f"{first[0]}. {last}", f"{first} {last.split()[-1][0]}."][style])
+    return names
+
+
+def _tone(rng: random.Random, brand: DemoBrand) -> Tone:
+    return rng.choices(pool.TONES, weights=brand.tone_weights)[0]
+
+
+def _dutch_body(rng: random.Random, tone: Tone) -> list[str]:
+    """Sentences about one or two topics; neutral reviews mix a plus and a minus."""
+    topics = list(dict.fromkeys(rng.choices(list(TOPIC_WEIGHTS), weights=list(TOPIC_WEIGHTS.values()), k=2)))
+    sentences = []
+    for index, topic in enumerate(topics[: rng.randint(1, 2)]):
+        topic_tone: Tone = tone if tone != "neu" or index == 0 else rng.choice(("pos", "neg"))
+        options = pool.TOPIC_SENTENCES[topic][topic_tone]
+        sentences += rng.sample(options, k=min(len(options), rng.randint(1, 2)))
+    if tone != "neu" and rng.random() < 0.45:
+        sentences.insert(0, rng.choice(pool.OPENERS[tone]))
+    if rng.random() < 0.4:
+        sentences.append(rng.choice(pool.CLOSERS[tone]))
+    return sentences
+
+
+def _spike_body(rng: random.Random) -> list[str]:
+    sentences = rng.sample(pool.SPIKE_SENTENCES, k=rng.randint(1, 2))
+    if rng.random() < 0.5:
+        sentences.append(rng.choice(pool.TOPIC_SENTENCES["bezorging"]["neg"]))
+    if rng.random() < 0.4:
+        sentences.insert(0, rng.choice(pool.OPENERS["neg"]))
+    return sentences
+
+
+def _compose(rng: random.Random, brand: DemoBrand, tone: Tone, spike: bool) -> tuple[str, list[str], str]:
+    """Title, sentences and language of one review."""
+    if spike:
+        return rng.choice(pool.SPIKE_TITLES), _spike_body(rng), "nl"
+    if rng.random() < ENGLISH_SHARE:
+        sentences = rng.sample(pool.ENGLISH_SENTENCES[tone], k=rng.randint(1, 2))
+        return rng.choice(pool.ENGLISH_TITLES[tone]), sentences, "en"
+    return rng.choice(pool.TITLES[tone]), _dutch_body(rng, tone), "nl"
+
+
+def _reply(
+    rng: random.Random, brand: DemoBrand, *, tone: Tone, author: str, published: datetime, today: date
+) -> DemoReply | None:
+    """Companies answer some reviews on the Trustpilot-style site, within a day or two."""
+    if rng.random() >= REPLY_CHANCE[tone]:
+        return None
+    answered = published + timedelta(hours=rng.randint(2, 40))
+    if answered.date() >= today:
+        return None
+    message = rng.choice(pool.REPLIES[tone]).format(naam=author.split(maxsplit=1)[0].rstrip("."), merk=brand.name)
+    return DemoReply(message, answered)
+
+
+def _review(
+    rng: random.Random, brand: DemoBrand, *, channel: Channel, day: date, today: date, author: str, spike: bool
+) -> DemoReview:
+    tone: Tone = "neg" if spike else _tone(rng, brand)
+    best = brand.jsonld_best_rating if channel == "jsonld" else 5
+    rating = rng.choice((1, 1, 2) if spike else RATINGS[best][tone])
+    title, sentences, language = _compose(rng, brand, tone, spike)
+    markup = rng.random() < MARKUP_SHARE
+    paragraphs = [" ".join(sentences)] if not markup else [" ".join(sentences[:1]), " ".join(sentences[1:])]
+    published = _timestamp(rng, day, today)
+    reply = (
+        _reply(rng, brand, tone=tone, author=author, published=published, today=today)
+        if channel == "trustpilot"
+        else None
+    )
+    return DemoReview(
+        id=_object_id(rng, published),
+        brand=brand.name,
+        channel=channel,
+        rating=rating,
+        best_rating=best,
+        title=title.format(merk=brand.name),
+        text="\n".join(p for p in paragraphs if p).format(merk=brand.name),
+        language=language,
+        published_at=published,
+        author=author,
+        reply=reply,
+        markup=markup,
+        spike=spike,
+    )
+
+
+def build_site(today: date | None = None) -> DemoSite:
+    """All demo reviews for the 60 days ending ``today`` (default: the real today)."""
+    today = today or date.today()
+    reviews: list[DemoReview] = []
+    for brand in BRANDS:
+        for channel, mean in brand.daily_reviews.items():
+            rng = random.Random(f"{SEED}:{brand.slug}:{channel}:{today.isoformat()}")
+            people = _people(rng, 120)
+            for offset in range(DAYS - 1, -1, -1):
+                day = today - timedelta(days=offset)
+                in_spike = brand.own and offset < SPIKE_DAYS
+                normal = _poisson(rng, mean)
+                extra = round(mean * SPIKE_EXTRA_FACTOR) if in_spike else 0  # fixed: the story must always show
+                for spike in [False] * normal + [True] * extra:
+                    author = rng.choice(people)
+                    reviews.append(
+                        _review(rng, brand, channel=channel, day=day, today=today, author=author, spike=spike)
+                    )
+    reviews.sort(key=lambda r: (r.published_at, r.id), reverse=True)
+    return DemoSite(today=today, brands=BRANDS, reviews=tuple(reviews))
+
+
+def source_url(base_url: str, brand: DemoBrand, channel: Channel) -> str:
+    """Where the demo server lists ``brand`` on ``channel``."""
+    base = base_url.rstrip("/")
+    return f"{base}/review/{brand.domain}" if channel == "trustpilot" else f"{base}/product/{brand.slug}"
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string; JSON's escapes are a subset TOML accepts."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def demo_config_toml(base_url: str, data_dir: str = "data") -> str:
+    """monitor.toml text for watching the demo site at ``base_url``.
+
+    Delays are off because the demo server runs on loopback; everything else keeps the
+    real defaults (robots.txt obeyed, pseudonymised authors).
+    """
+    lines = [
+        "# Klantstem demo: fictional brands on the local demo site "
+        f"(generated by klantstem.demo.site.demo_config_toml for {base_url}).",
+        "",
+    ]
+    for brand in BRANDS:
+        lines += [
+            "[[brands]]",
+            f"name = {_toml_string(brand.name)}",
+            f"own = {'true' if brand.own else 'false'}",
+            f"keywords = [{_toml_string(brand.name)}, {_toml_string(brand.domain)}]",
+            "",
+        ]
+        for channel in brand.daily_reviews:
+            lines += [
+                "[[brands.sources]]",
+                f"type = {_toml_string(channel)}",
+                f"url = {_toml_string(source_url(base_url, brand, channel))}",
+                "",
+            ]
+    data = data_dir.rstrip("/\\") or "."
+    lines += [
+        "[warehouse]",
+        f"path = {_toml_string(f'{data}/klantstem.duckdb')}",
+        f"staging_dir = {_toml_string(f'{data}/staging')}",
+        "",
+        "[crawl]",
+        "download_delay_s = 0.0",
+        "autothrottle = false",
+        "",
+    ]
+    return "\n".join(lines)

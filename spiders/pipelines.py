@@ -1,0 +1,280 @@
+"""Item pipelines: everything that is the same for every source.
+
+Spiders only copy values off a page; these pipelines make them staging rows, in this
+order (see ``ITEM_PIPELINES`` in settings):
+
+1. ``ExternalIdPipeline``   fill a missing source id with the contract's fallback hash
+2. ``CleanTextPipeline``    strip HTML, unescape entities, normalise whitespace
+3. ``NormaliseFieldsPipeline`` timestamps to ISO 8601 UTC, language to ISO 639-1
+4. ``RatingPipeline``       numbers, scale and ``rating_normalised``
+5. ``PseudonymisePipeline`` salted author pseudonym (klantstem.privacy)
+6. ``ValidationPipeline``   drop, count and log rows without text / date / id
+7. ``SeenIdsPipeline``      drop rows already in the warehouse (``seen_ids``)
+
+The id is computed first, from the raw values, because the spider computes the same id
+from the same raw values to decide whether to stop paging; both call
+``resolve_external_id`` so they cannot disagree. Pseudonymisation runs before the drops
+so that the items Scrapy writes into its "Dropped" log lines carry no raw names.
+
+The pure helpers (``clean_text``, ``normalise_timestamp``, ``normalise_rating`` ...)
+are importable for tests and for other packages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import re
+import unicodedata
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, NamedTuple, Self
+
+from scrapy.exceptions import DropItem
+from w3lib.html import remove_tags, replace_entities
+
+from klantstem.privacy import PSEUDONYMISE_ENV, SALT_ENV, pseudonymise
+from spiders import refuse_to_start
+from spiders.items import ReviewItem, ScrapedNumber
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from spiders.spiders import ReviewSpider
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RATING_SCALE = (1.0, 5.0)
+REQUIRED_FIELDS = ("text", "published_at", "external_id")
+STATS_PREFIX = "klantstem/"
+
+_LINE_BREAK_TAGS = re.compile(r"<\s*br\s*/?\s*>|<\s*/\s*(?:p|div|li)\s*>", re.IGNORECASE)
+_LANGUAGE_CODE = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]+)*$")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def clean_text(value: object) -> str | None:
+    """Plain text with single spaces and ``\\n`` between paragraphs; blank becomes None.
+
+    Line breaks are kept (``<br>``, ``</p>`` become newlines) because people read these
+    texts in dashboards; runs of spaces, tabs and non-breaking spaces are not.
+    """
+    if value is None:
+        return None
+    text = replace_entities(remove_tags(_LINE_BREAK_TAGS.sub("\n", str(value))))
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    cleaned = unicodedata.normalize("NFC", "\n".join(line for line in lines if line))
+    return cleaned or None
+
+
+def normalise_timestamp(value: object) -> str | None:
+    """ISO 8601 in UTC with an explicit offset, or None when ``value`` is not a date.
+
+    A date without a time means midnight and a time without an offset means UTC: a
+    wrong hour is better than a dropped review, and both are rare on review sites.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def utc_now_iso() -> str:
+    """Now, in the same format as ``normalise_timestamp`` produces."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def normalise_language(value: object) -> str | None:
+    """``"nl-NL"`` -> ``"nl"``; anything that does not start with a 2-letter code -> None."""
+    if not isinstance(value, str):
+        return None
+    match = _LANGUAGE_CODE.match(value.strip().lower())
+    return match.group(1) if match else None
+
+
+def to_float(value: ScrapedNumber) -> float | None:
+    """A number from JSON or page text (``"4,5"`` is Dutch for 4.5); None if it is not one."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip().replace(",", ".")
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+class Rating(NamedTuple):
+    """A rating on its own scale plus its position on 0..1."""
+
+    value: float | None
+    minimum: float | None
+    maximum: float | None
+    normalised: float | None
+
+
+def normalise_rating(value: ScrapedNumber, minimum: ScrapedNumber, maximum: ScrapedNumber) -> Rating:
+    """Put ``value`` on 0..1 using its own scale (1..5 when the source names none).
+
+    A value outside its scale keeps its raw number but gets no normalised one: a wrong
+    0..1 score would skew every average it lands in.
+    """
+    number = to_float(value)
+    if number is None:
+        return Rating(None, None, None, None)
+    low = to_float(minimum)
+    high = to_float(maximum)
+    low = DEFAULT_RATING_SCALE[0] if low is None else low
+    high = DEFAULT_RATING_SCALE[1] if high is None else high
+    if high <= low or not low <= number <= high:
+        return Rating(number, low, high, None)
+    return Rating(number, low, high, (number - low) / (high - low))
+
+
+def fallback_external_id(url: str, author: str | None, published_at: str, text: str) -> str:
+    """The contract's id for sources without one: ``sha1(url|author|published_at|text)``."""
+    key = "|".join((url, author or "", published_at, text))
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+
+def resolve_external_id(item: ReviewItem, allow_fallback: bool) -> str | None:
+    """The item's id: the source's own, else (if the source has none) the fallback hash.
+
+    Works on the raw item (cleans copies of the values itself) so that the spider, which
+    needs ids to stop paging, and ``ExternalIdPipeline`` get the same answer.
+    """
+    if item.external_id:
+        return str(item.external_id)
+    if not allow_fallback:
+        return None
+    text = clean_text(item.text)
+    published_at = normalise_timestamp(item.published_at)
+    if text is None or published_at is None:
+        return None
+    return fallback_external_id(item.url, clean_text(item.author), published_at, text)
+
+
+# ------------------------------------------------------------------------- pipelines
+
+
+class _CrawlerPipeline:
+    """Keeps the crawler, the way Scrapy 2.13+ wants pipelines to reach spider and stats."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    @property
+    def spider(self) -> ReviewSpider:
+        return self.crawler.spider  # type: ignore[return-value]
+
+    def count(self, key: str) -> None:
+        """Add one to a ``klantstem/`` stat that the crawl summary reports."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(STATS_PREFIX + key)
+
+
+class ExternalIdPipeline(_CrawlerPipeline):
+    """Fill ``external_id`` from the fallback hash where the spider's source has no ids."""
+
+    def process_item(self, item: ReviewItem) -> ReviewItem:
+        item.external_id = resolve_external_id(item, self.spider.id_fallback)
+        return item
+
+
+class CleanTextPipeline(_CrawlerPipeline):
+    """HTML and stray whitespace out of every free-text field."""
+
+    def process_item(self, item: ReviewItem) -> ReviewItem:
+        item.title = clean_text(item.title)
+        item.text = clean_text(item.text)
+        item.reply = clean_text(item.reply)
+        item.author = clean_text(item.author)
+        return item
+
+
+class NormaliseFieldsPipeline(_CrawlerPipeline):
+    """One timestamp format and one language format for every source, plus ``fetched_at``."""
+
+    def process_item(self, item: ReviewItem) -> ReviewItem:
+        raw_published = item.published_at
+        item.published_at = normalise_timestamp(raw_published)
+        if raw_published and item.published_at is None:
+            logger.warning("unreadable date %r at %s", raw_published, item.url)
+        item.language = normalise_language(item.language)
+        item.fetched_at = utc_now_iso()
+        return item
+
+
+class RatingPipeline(_CrawlerPipeline):
+    """Ratings as floats on their own scale plus ``rating_normalised`` in [0, 1]."""
+
+    def process_item(self, item: ReviewItem) -> ReviewItem:
+        rating = normalise_rating(item.rating, item.rating_min, item.rating_max)
+        if item.rating is not None and rating.normalised is None:
+            logger.warning(
+                "rating %r outside scale %r..%r at %s", item.rating, item.rating_min, item.rating_max, item.url
+            )
+        item.rating, item.rating_min, item.rating_max, item.rating_normalised = rating
+        return item
+
+
+class PseudonymisePipeline(_CrawlerPipeline):
+    """Replace the author's name by a salted pseudonym (see klantstem.privacy).
+
+    On unless ``KLANTSTEM_PSEUDONYMISE=0``. The salt comes only from the environment
+    (``KLANTSTEM_AUTHOR_SALT``), never from a ``-s`` setting, because command lines are
+    visible to every user of the machine. Without a salt the crawl refuses to start:
+    crawling with a made-up salt would produce pseudonyms that never match later runs.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.enabled = os.environ.get(PSEUDONYMISE_ENV, "1").strip() != "0"
+        self.salt = os.environ.get(SALT_ENV, "")
+        if self.enabled and not self.salt:
+            message = (
+                f"{SALT_ENV} is not set: author pseudonymisation needs the salt "
+                f"(or set {PSEUDONYMISE_ENV}=0 to store raw author names)"
+            )
+            refuse_to_start(logger, message)
+        if not self.enabled:
+            logger.warning("%s=0: raw author names will be written", PSEUDONYMISE_ENV)
+
+    def process_item(self, item: ReviewItem) -> ReviewItem:
+        if self.enabled:
+            item.author = pseudonymise(self.salt, item.source, item.author)
+        return item
+
+
+class ValidationPipeline(_CrawlerPipeline):
+    """Drop rows the warehouse cannot use, counted per reason, without stopping the crawl."""
+
+    def process_item(self, item: ReviewItem) -> ReviewItem:
+        for field in REQUIRED_FIELDS:
+            if not getattr(item, field):
+                self.count(f"dropped/missing_{field}")
+                raise DropItem(f"missing {field} at {item.url}", log_level="WARNING")
+        return item
+
+
+class SeenIdsPipeline(_CrawlerPipeline):
+    """Drop rows whose id the warehouse already has (the ``seen_ids`` spider argument)."""
+
+    def process_item(self, item: ReviewItem) -> ReviewItem:
+        if item.external_id in self.spider.seen_ids:
+            self.count("seen")
+            raise DropItem(f"already seen: {item.external_id}", log_level="DEBUG")
+        return item
