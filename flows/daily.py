@@ -27,7 +27,7 @@ from warehouse.crawl_runs import CrawlRun, record_crawl_runs
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
-@task(name="crawl-source", retry_delay_seconds=10)
+@task(name="crawl-source")
 def crawl_source(job: CrawlJob, config: MonitorConfig, plan: steps.RunPlan) -> CrawlResult:
     salt = steps.author_salt(config)
     return run_crawl(
@@ -39,7 +39,7 @@ prepare = task(steps.prepare_run, name="prepare-run")
 load = task(steps.load_staged, name="load-staged")
 score = task(steps.score_pending, name="score-sentiment")
 refresh_views = task(steps.refresh, name="refresh-views")
-spikes = task(steps.find_spikes, name="detect-spikes")
+spikes = task(steps.detect_alerts, name="detect-alerts")
 
 
 def _reports(
@@ -88,7 +88,7 @@ def _reports(
     return reports, runs
 
 
-@flow(name="daily-monitoring", task_runner=ThreadPoolTaskRunner())
+@flow(name="daily-monitoring", task_runner=ThreadPoolTaskRunner(), on_failure=[steps.flow_failure_hook])
 def daily_monitoring(config_path: str = "monitor.toml", as_of: date | None = None, progress: bool = False) -> RunSummary:
     """Crawl -> load -> score -> refresh views -> detect spikes, for every brand in the config.
 
@@ -101,7 +101,7 @@ def daily_monitoring(config_path: str = "monitor.toml", as_of: date | None = Non
     run_id = datetime.now(AMSTERDAM).strftime("%Y%m%dT%H%M%S") + "-" + str(flow_run.get_id() or "local")[:8]
     plan = prepare(config, run_id)
 
-    crawl = crawl_source.with_options(retries=config.crawl.retries)
+    crawl = crawl_source.with_options(retries=config.crawl.retries, retry_delay_seconds=config.crawl.retry_delay_s)
     futures = [crawl.with_options(task_run_name=f"crawl-{job.slug}").submit(job, config, plan) for job in plan.jobs]
     for job, future in zip(plan.jobs, futures, strict=True):
         outcome = future.result(raise_on_failure=False)
@@ -126,8 +126,6 @@ def daily_monitoring(config_path: str = "monitor.toml", as_of: date | None = Non
         brands=steps.brand_lines(config, as_of),
         spikes=found,
     )
-    for spike in found:
-        logger.warning("negative spike: %s", spike.describe())
     create_markdown_artifact(
         key="daily-monitoring-summary",
         markdown=f"```\n{summary.render()}\n```",

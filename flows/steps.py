@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from alerts.spikes import Spike, detect_spikes
+from alerts.engine import AlertEvent
+from alerts.notify import flow_failure_hook  # noqa: F401  (re-exported for flows/daily.py)
+from alerts.pipeline import evaluation_time, run_alerts
 from flows.crawl import CrawlJob
 from klantstem.config import MonitorConfig
 from klantstem.privacy import load_or_create_salt
@@ -144,10 +146,10 @@ def refresh(config: MonitorConfig) -> list[str]:
         return refresh_views(con)
 
 
-def find_spikes(config: MonitorConfig, as_of: date) -> list[Spike]:
-    path, timeout = _warehouse(config)
-    with connect(path, read_only=True, timeout_s=timeout) as con:
-        return detect_spikes(con, config.spikes, as_of)
+def detect_alerts(config: MonitorConfig, as_of: date) -> list[AlertEvent]:
+    """Alert rules at the end of ``as_of`` (or now, for today); records alerts, sends messages.
+    Returns what was messaged (new, worse, level shift, recovered)."""
+    return run_alerts(config, evaluation_time(as_of)).notified
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ class BrandLine:
 def brand_lines(config: MonitorConfig, as_of: date) -> list[BrandLine]:
     """Per configured brand: all-time volume and negative share, and the same for the spike window."""
     path, timeout = _warehouse(config)
-    days = config.spikes.window_days
+    days = config.alerts.window_days
     with connect(path, read_only=True, timeout_s=timeout) as con:
         rows = {
             r[0]: r[1:]

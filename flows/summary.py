@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from alerts.spikes import Spike
+from alerts.engine import AlertEvent as Spike  # alerts messaged by this run (RunSummary.spikes)
 from flows.steps import BrandLine
 
 
@@ -62,10 +62,10 @@ class RunSummary:
             )
         lines.append("")
         if self.spikes:
-            lines.append("Negative spikes:")
+            lines.append("Alerts:")
             lines += [f"  ! {spike.describe()}" for spike in self.spikes]
         else:
-            lines.append("No negative spikes.")
+            lines.append("No alerts.")
         if self.failed_sources:
             lines.append(f"{len(self.failed_sources)} source(s) failed; the others were loaded.")
         return lines

@@ -8,23 +8,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from klantstem import __version__
-from klantstem.config import DEFAULT_CONFIG_NAME, ConfigError, load_config
+from klantstem.cli_args import add_config_arg
+from klantstem.config import ConfigError, load_config
 
 EXIT_USER_ERROR = 2
 EXIT_SOURCES_FAILED = 3
-
-
-def _add_config_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-c", "--config", type=Path, default=Path(DEFAULT_CONFIG_NAME),
-        help=f"monitor config file (default: ./{DEFAULT_CONFIG_NAME})",
-    )
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -83,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the daily monitoring flow once", description=
                               "Crawl all sources, load, score, refresh views and detect spikes, once. "
                               f"Exits {EXIT_SOURCES_FAILED} when a source failed (the others are loaded).")
-    _add_config_arg(run)
+    add_config_arg(run)
     run.add_argument("--as-of", type=date.fromisoformat, default=None, help="last day of the spike window (YYYY-MM-DD; default today)")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     run.set_defaults(handler=_cmd_run)
@@ -102,29 +97,40 @@ def build_parser() -> argparse.ArgumentParser:
     config = commands.add_parser("config", help="work with monitor.toml")
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     check = config_commands.add_parser("check", help="validate the config file and exit", description="Validate the config; exit 2 with the offending field on error.")
-    _add_config_arg(check)
+    add_config_arg(check)
     check.set_defaults(handler=_cmd_config_check)
 
     sql = commands.add_parser("sql", help="run a read-only SQL query on the warehouse",
                               description="Run one SQL query on a read-only connection and print the result.")
-    _add_config_arg(sql)
+    add_config_arg(sql)
     sql.add_argument("query", help="e.g. \"FROM daily_sentiment WHERE source = 'all' ORDER BY day DESC\"")
     sql.add_argument("--max-rows", type=int, default=40)
     sql.set_defaults(handler=_cmd_sql)
 
+    # Each area registers its own subcommands: one import and one call per area.
+    from alerts.commands import register as register_alerts
+    from insights.commands import register as register_insights
+    from report.commands import register as register_report
     from sentiment.commands import register as register_sentiment
 
     register_sentiment(commands)
+    register_alerts(commands)
+    register_insights(commands)
+    register_report(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Local-first: a run must not try to phone home (it would only log a DNS error offline).
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    # Prefect's client logs every API call at INFO; that drowns the run's own story.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     from warehouse.connection import WarehouseLockedError
 
     try:

@@ -8,6 +8,8 @@ environment (see ``secret_env`` fields), so the file can be committed.
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
@@ -41,18 +43,128 @@ class Source(_Strict):
     renaming it makes old and new mentions look like different sources.
     """
 
-    type: Literal["trustpilot", "jsonld"]
-    url: HttpUrl
+    type: Literal["trustpilot", "jsonld", "kiyoh", "appstore", "googleplay", "reddit", "mastodon", "rss", "bluesky"]
+    url: HttpUrl = Field(
+        default=None,  # type: ignore[assignment]  # filled per type by _type_defaults, else required
+        description="Start page, API base or Mastodon instance; appstore, googleplay, reddit and bluesky "
+        "default to the public host, rss defaults to the first of `feeds`.",
+    )
     name: str | None = Field(
         default=None,
         description="Stable source key; defaults to the spider type (e.g. 'trustpilot').",
         pattern=r"^[a-z0-9][a-z0-9_.-]*$",
     )
-    max_pages: int = Field(default=50, ge=1, le=1000)
+    max_pages: int = Field(default=50, ge=1, le=1000, description="Per listing (subreddit, hashtag, feed, query).")
+    # Type-specific fields (see SOURCE_TYPE_FIELDS): passed to the spider as `-a name=value`.
+    app_id: str | None = Field(default=None, description="appstore: the digits of .../id<digits>; googleplay: package name.")
+    country: str | None = Field(default=None, pattern=r"^[a-z]{2}$", description="Store country (appstore, googleplay); default nl.")
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2}$", description="googleplay: review language (default nl); bluesky: only posts in it.")
+    subreddits: list[str] = Field(default_factory=list, description="reddit: subreddit names without r/.")
+    hashtags: list[str] = Field(default_factory=list, description="mastodon: hashtag timelines to read, without #.")
+    query: str | None = Field(default=None, min_length=1, description="mastodon/bluesky: search text; bluesky default: each brand keyword.")
+    feeds: list[HttpUrl] = Field(default_factory=list, description="rss: RSS/Atom feed URLs.")
 
     @property
     def key(self) -> str:
         return self.name or self.type
+
+    @property
+    def uses_brand_keywords(self) -> bool:
+        """Post sources keep only texts that mention the brand (its ``keywords``/``exclude``)."""
+        return self.type in KEYWORD_SOURCE_TYPES
+
+    def spider_arguments(self) -> dict[str, str]:
+        """The type-specific fields that are set, as ``-a`` values (lists as JSON arrays)."""
+        arguments: dict[str, str] = {}
+        for name in SOURCE_TYPE_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, list):
+                if value:
+                    arguments[name] = json.dumps([str(v) for v in value], ensure_ascii=False)
+            elif value is not None:
+                arguments[name] = str(value)
+        return arguments
+
+    @model_validator(mode="before")
+    @classmethod
+    def _type_defaults(cls, data: object) -> object:
+        """Public hosts and the store country where the config leaves them out."""
+        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+            return data
+        data = dict(data)
+        kind = data["type"]
+        if data.get("url") is None:
+            if kind in DEFAULT_SOURCE_URLS:
+                data["url"] = DEFAULT_SOURCE_URLS[kind]
+            elif kind == "rss" and isinstance(data.get("feeds"), list) and data["feeds"]:
+                data["url"] = data["feeds"][0]
+        if kind in ("appstore", "googleplay") and data.get("country") is None:
+            data["country"] = "nl"
+        if kind == "googleplay" and data.get("language") is None:
+            data["language"] = "nl"
+        return data
+
+    @field_validator("subreddits")
+    @classmethod
+    def _subreddit_names(cls, names: list[str]) -> list[str]:
+        cleaned = [re.sub(r"^/?r/", "", name.strip()).strip("/") for name in names]
+        bad = [name for name in cleaned if not _SUBREDDIT.match(name)]
+        if bad:
+            raise ValueError(f"not a subreddit name: {', '.join(map(repr, bad))}")
+        return cleaned
+
+    @field_validator("hashtags")
+    @classmethod
+    def _hashtag_names(cls, tags: list[str]) -> list[str]:
+        cleaned = [tag.strip().removeprefix("#") for tag in tags]
+        bad = [tag for tag in cleaned if not _HASHTAG.match(tag)]
+        if bad:
+            raise ValueError(f"not a hashtag: {', '.join(map(repr, bad))}")
+        return cleaned
+
+    @model_validator(mode="after")
+    def _fields_fit_the_type(self) -> Source:
+        """Required fields per type, and no field a type would silently ignore."""
+        for name, types in SOURCE_TYPE_FIELDS.items():
+            if self.type not in types and getattr(self, name) not in (None, []):
+                users = ", ".join(sorted(types))
+                raise ValueError(f"{name}: not used by type {self.type!r} (only by {users})")
+        if self.url is None:
+            hint = " (or feeds)" if self.type == "rss" else ""
+            raise ValueError(f"url{hint}: required for type {self.type!r}")
+        if self.type == "appstore" and not (self.app_id and self.app_id.isdigit()):
+            raise ValueError("app_id: required for type 'appstore': the digits after /id in the App Store link")
+        if self.type == "googleplay" and not (self.app_id and _PACKAGE.match(self.app_id)):
+            raise ValueError("app_id: required for type 'googleplay': the package name after ?id= (e.g. nl.snelkoop.app)")
+        if self.type == "reddit" and not self.subreddits:
+            raise ValueError("subreddits: required for type 'reddit' (at least one subreddit name)")
+        if self.type == "mastodon" and not (self.hashtags or self.query):
+            raise ValueError("hashtags: required for type 'mastodon' (or query)")
+        return self
+
+
+#: Public hosts of the sources that have one; ``url`` points elsewhere only for tests/mirrors.
+DEFAULT_SOURCE_URLS: dict[str, str] = {
+    "appstore": "https://itunes.apple.com",
+    "googleplay": "https://play.google.com",
+    "reddit": "https://www.reddit.com",
+    "bluesky": "https://bsky.social",
+}
+#: Source types whose texts are kept only when they mention the brand.
+KEYWORD_SOURCE_TYPES = frozenset({"reddit", "mastodon", "rss", "bluesky"})
+#: The type-specific ``Source`` fields and the types that use them.
+SOURCE_TYPE_FIELDS: dict[str, frozenset[str]] = {
+    "app_id": frozenset({"appstore", "googleplay"}),
+    "country": frozenset({"appstore", "googleplay"}),
+    "language": frozenset({"googleplay", "bluesky"}),
+    "subreddits": frozenset({"reddit"}),
+    "hashtags": frozenset({"mastodon"}),
+    "query": frozenset({"mastodon", "bluesky"}),
+    "feeds": frozenset({"rss"}),
+}
+_SUBREDDIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
+_HASHTAG = re.compile(r"^\w+$")
+_PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
 
 
 class Brand(_Strict):
@@ -81,7 +193,8 @@ class PrivacyConfig(_Strict):
 
 
 class CrawlConfig(_Strict):
-    retries: int = Field(default=2, ge=0, le=10)
+    retries: int = Field(default=2, ge=0, le=10, description="Prefect retries of a failed crawl.")
+    retry_delay_s: float = Field(default=60.0, ge=0, description="Pause before a crawl is retried.")
     timeout_s: float = Field(default=1800, gt=0, description="A crawl subprocess running longer is killed.")
     user_agent: str = "KlantstemBot/0.1 (+https://github.com/klantstem/klantstem; reputation monitoring)"
     obey_robots: bool = True
@@ -89,12 +202,90 @@ class CrawlConfig(_Strict):
     download_delay_s: float = Field(default=1.0, ge=0)
 
 
-class SpikeConfig(_Strict):
-    window_days: int = Field(default=3, ge=1, le=14)
-    baseline_days: int = Field(default=28, ge=7, le=365)
-    min_volume: int = Field(default=10, ge=1)
+class NegativeShareRule(_Strict):
+    """Share of negative mentions in the window vs the baseline (binomial / beta-binomial test)."""
+
+    enabled: bool = True
+    min_volume: int = Field(default=10, ge=1, description="Scored mentions the window needs.")
     min_lift: float = Field(default=0.15, ge=0, le=1, description="Minimum rise in share negative (absolute).")
-    max_p_value: float = Field(default=0.01, gt=0, lt=1)
+    max_p_value: float = Field(default=0.0001, gt=0, lt=1, description="Per test; per-source tests are Bonferroni-corrected.")
+    overdispersion: Literal["auto", "binomial", "beta-binomial"] = Field(
+        default="auto", description="auto: beta-binomial when the baseline days vary more than binomial."
+    )
+    weekly_seasonality: bool = Field(default=True, description="Expect per-weekday shares (angrier weekends).")
+
+
+class VolumeRule(_Strict):
+    """Mentions far above the usual count (Poisson / negative binomial, weekday-aware)."""
+
+    enabled: bool = True
+    min_volume: int = Field(default=20, ge=1, description="Mentions the window needs.")
+    min_ratio: float = Field(default=3.0, ge=1, description="Observed count at least this many times the expected.")
+    max_p_value: float = Field(default=0.0001, gt=0, lt=1, description="Per test; per-source tests are Bonferroni-corrected.")
+    weekly_seasonality: bool = Field(default=True, description="Expect per-weekday volumes (quiet Sundays).")
+
+
+class RatingDropRule(_Strict):
+    """Mean normalised rating (0..1) of review sources below the baseline (one-sided Welch t-test)."""
+
+    enabled: bool = True
+    min_volume: int = Field(default=10, ge=1, description="Rated mentions the window needs.")
+    min_drop: float = Field(default=0.15, gt=0, le=1, description="Minimum fall of the mean normalised rating.")
+    max_p_value: float = Field(default=0.0001, gt=0, lt=1, description="Per test; per-source tests are Bonferroni-corrected.")
+
+
+class AlertDelivery(_Strict):
+    """Where alerts go. The Apprise URLs are secrets: they come from the environment or a
+    Prefect Secret block, never from this file, and are never stored or logged."""
+
+    urls_env: str = Field(default="KLANTSTEM_ALERT_URLS", description="Env var with Apprise URLs, comma/space separated.")
+    secret_block: str | None = Field(default=None, description="Name of a Prefect Secret block holding Apprise URLs.")
+    retries: int = Field(default=2, ge=0, le=10, description="Extra tries within one run.")
+    retry_backoff_s: float = Field(default=2.0, ge=0, le=300)
+    max_attempts: int = Field(default=20, ge=1, le=1000, description="Then 'failed' (kept; `alerts deliver --retry-failed`).")
+    examples: int = Field(default=3, ge=0, le=10, description="Example mentions (with links) per message.")
+    top_terms: int = Field(default=5, ge=0, le=20)
+    notify_recovery: bool = True
+
+
+class AlertConfig(_Strict):
+    """Alert rules (``[alerts]``), shared episode handling, and delivery."""
+
+    enabled: bool = True
+    window_days: int = Field(default=1, ge=1, le=14, description="Daily window: the last N complete days.")
+    max_window_days: int = Field(default=7, ge=1, le=28, description="Quiet scopes: widen the daily window up to "
+                                 "this many days until it holds the rule's min_volume (share and rating rules).")
+    intraday_hours: int = Field(default=24, ge=0, le=72, description="Rolling window up to the run; 0 = off.")
+    baseline_days: int = Field(default=28, ge=7, le=365, description="Baseline before the window, alert days excluded.")
+    min_baseline_volume: int = Field(default=30, ge=1)
+    per_source: bool = Field(default=True, description="Also per (brand, source), not only per brand.")
+    recover_after_hours: float = Field(default=12, gt=0, description="Quiet this long: the alert is resolved.")
+    cooldown_hours: float = Field(default=72, ge=0, description="A new trigger this soon after recovery re-opens the alert.")
+    worse_factor: float = Field(default=1.5, gt=1, description="Re-notify when the effect grows by this factor.")
+    level_shift_days: int = Field(default=7, ge=0, le=60, description="Elevated this long: the new normal, reported once; 0 = never.")
+    negative_share: NegativeShareRule = NegativeShareRule()
+    volume: VolumeRule = VolumeRule()
+    rating_drop: RatingDropRule = RatingDropRule()
+    delivery: AlertDelivery = AlertDelivery()
+
+
+_LEGACY_SPIKES = {"window_days": (), "baseline_days": (), "min_volume": ("negative_share",),
+                  "min_lift": ("negative_share",), "max_p_value": ("negative_share",)}
+
+
+class InsightsConfig(_Strict):
+    """Insights (``[insights]``): aspect term lists, emerging topics, key drivers."""
+
+    aspects_file: Path | None = Field(
+        default=None, description="TOML extending the shipped Dutch aspect term lists "
+        "(format of insights/aspects_nl.toml); relative to this file.")
+    emerging_window_days: int = Field(default=7, ge=1, le=31, description="'This week': the last N days.")
+    emerging_baseline_days: int = Field(default=28, ge=7, le=365, description="Compared with the N days before.")
+    emerging_min_mentions: int = Field(default=3, ge=1, description="Negative mentions with the term in the window.")
+    emerging_min_lift: float = Field(default=2.0, ge=1, description="Share at least this many times the baseline.")
+    emerging_max_q: float = Field(default=0.05, gt=0, lt=1, description="False discovery rate (Benjamini-Hochberg).")
+    driver_min_reviews: int = Field(default=30, ge=10, description="Rated reviews a brand needs for key drivers.")
+    driver_min_mentions: int = Field(default=5, ge=1, description="Rated reviews that must mention an aspect.")
 
 
 class MonitorConfig(_Strict):
@@ -103,7 +294,27 @@ class MonitorConfig(_Strict):
     sentiment: SentimentConfig = SentimentConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     crawl: CrawlConfig = CrawlConfig()
-    spikes: SpikeConfig = SpikeConfig()
+    alerts: AlertConfig = AlertConfig()
+    insights: InsightsConfig = InsightsConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_spikes_section(cls, data: object) -> object:
+        """Files written for 0.1 have ``[spikes]``: read it as the negative-share rule of ``[alerts]``."""
+        if not isinstance(data, dict) or "spikes" not in data:
+            return data
+        if "alerts" in data:
+            raise ValueError("[spikes] is the old name of [alerts]: keep only [alerts]")
+        data = dict(data)
+        spikes = data.pop("spikes")
+        alerts: dict = {"negative_share": {}}
+        for key, value in (spikes.items() if isinstance(spikes, dict) else []):
+            target = alerts
+            for part in _LEGACY_SPIKES.get(key, ("negative_share",)):
+                target = target[part]
+            target[key] = value
+        data["alerts"] = alerts
+        return data
 
     @field_validator("brands")
     @classmethod
@@ -133,7 +344,10 @@ class MonitorConfig(_Strict):
             update={
                 "warehouse": wh.model_copy(
                     update={"path": base / wh.path, "staging_dir": base / wh.staging_dir}
-                )
+                ),
+                "insights": self.insights.model_copy(
+                    update={"aspects_file": base / self.insights.aspects_file}
+                ) if self.insights.aspects_file is not None else self.insights,
             }
         )
 

@@ -1,0 +1,243 @@
+"""Synthetic mention histories with known events, for tests, backtests and the benchmark.
+
+A history is Poisson-gamma daily volumes per brand and source with a weekly pattern,
+a negative share (optionally different at weekends, optionally varying from day to day,
+optionally shifting for good at some moment), ratings that follow the sentiment, and
+*injections*: known negative-share spikes, volume spikes and rating drops over a given
+stretch of hours. Because we know exactly where the events are, recall and false alarms
+of the rules can be measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from alerts.history import AMSTERDAM, day_start
+
+NEG_TEXTS = (
+    "Bestelling kwam veel te laat aan en niemand reageert",
+    "Pakket beschadigd, klantenservice helpt niet",
+    "Nooit meer, geld nog steeds niet terug na retour",
+    "Slechte service, een uur wachten aan de telefoon",
+    "Verkeerd product geleverd en retourneren is een gedoe",
+    "Levering geannuleerd zonder bericht, erg teleurgesteld",
+)
+NEU_TEXTS = (
+    "Bestelling ontvangen, verder niets bijzonders",
+    "Gemiddelde ervaring, levering op de verwachte dag",
+    "Product zoals beschreven, verpakking was wat groot",
+)
+POS_TEXTS = (
+    "Snel geleverd en netjes verpakt, aanrader",
+    "Prima service en vriendelijke klantenservice",
+    "Goede prijs, morgen in huis zoals beloofd",
+    "Tweede bestelling en weer helemaal tevreden",
+    "Duidelijke communicatie over de bezorging, top",
+)
+INCIDENT_TEXTS = (
+    "Sinds gisteren een storing, inloggen in de app lukt niet",
+    "Weer een storing: de app crasht bij het inloggen",
+    "Storing bij het afrekenen, de app geeft een foutmelding bij inloggen",
+    "Kan niet inloggen door de storing, app is onbruikbaar",
+)
+
+
+@dataclass(frozen=True)
+class Injection:
+    """A known event: from ``start`` for ``hours``, for one brand and source (None = every source).
+
+    kind 'negative': mentions in the stretch are negative with probability ``size`` (volume unchanged);
+    'volume': ``size`` times the usual number of mentions; 'rating': a share ``size`` of the
+    mentions gets 1 or 2 stars whatever their text says.
+    """
+
+    kind: Literal["negative", "volume", "rating"]
+    brand: str
+    start: datetime
+    hours: float
+    size: float
+    source: str | None = None
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(hours=self.hours)
+
+
+@dataclass(frozen=True)
+class LevelShift:
+    """From ``start`` on, for good: the negative share of ``brand`` (and ``source``) is ``negative_share``."""
+
+    brand: str
+    start: datetime
+    negative_share: float
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class HistorySpec:
+    first_day: date
+    days: int
+    brands: tuple[str, ...] = ("Snelkoop",)
+    sources: tuple[str, ...] = ("trustpilot", "webshop-reviews")
+    source_weights: tuple[float, ...] = (1.0, 0.6)
+    daily_volume: float = 40.0  # mean mentions per brand per source-weight per day
+    weekly: tuple[float, ...] = (1.15, 1.1, 1.05, 1.0, 1.0, 0.85, 0.85)  # Monday..Sunday
+    volume_cv: float = 0.15  # day-to-day variation beyond Poisson
+    negative_share: float = 0.12
+    weekend_negative_share: float | None = None
+    share_concentration: float | None = None  # beta noise of the daily share; None = none
+    neutral_share: float = 0.2
+    level_shifts: tuple[LevelShift, ...] = ()
+    injections: tuple[Injection, ...] = ()
+    seed: int = 7
+    start_id: int = 0
+
+
+def generate(spec: HistorySpec) -> pa.Table:
+    """Mentions (with a ``label`` column holding their sentiment) for ``spec``."""
+    rng = np.random.default_rng(spec.seed)
+    brand_col, source_col, ts_col = [], [], []
+    # 1. base volumes per brand, source and Amsterdam day, spread over the day
+    for b, brand in enumerate(spec.brands):
+        for s, source in enumerate(spec.sources):
+            weight = spec.source_weights[s] if s < len(spec.source_weights) else 1.0
+            for d in range(spec.days):
+                day = spec.first_day + timedelta(days=d)
+                start = day_start(day)
+                length = (day_start(day + timedelta(days=1)) - start).total_seconds()
+                mean = spec.daily_volume * weight * spec.weekly[day.weekday()]
+                if spec.volume_cv:
+                    mean *= rng.gamma(1 / spec.volume_cv**2, spec.volume_cv**2)
+                count = rng.poisson(mean)
+                offsets = rng.uniform(0, length, count)
+                ts_col.append(start.timestamp() + offsets)
+                brand_col.append(np.full(count, b))
+                source_col.append(np.full(count, s))
+                # 2. volume injections add mentions at (size - 1) times the usual hourly rate
+                for inj in spec.injections:
+                    if inj.kind != "volume" or inj.brand != brand or inj.source not in (None, source):
+                        continue
+                    lo, hi = max(inj.start.timestamp(), start.timestamp()), min(inj.end.timestamp(), start.timestamp() + length)
+                    if hi <= lo:
+                        continue
+                    extra = rng.poisson(mean * (inj.size - 1) * (hi - lo) / length)
+                    ts_col.append(rng.uniform(lo, hi, extra))
+                    brand_col.append(np.full(extra, b))
+                    source_col.append(np.full(extra, s))
+    ts = np.concatenate(ts_col)
+    bi = np.concatenate(brand_col).astype(np.int64)
+    si = np.concatenate(source_col).astype(np.int64)
+    n = len(ts)
+    # 3. sentiment: weekday/weekend share, daily noise, level shifts, negative injections
+    local_days = ((ts - day_start(spec.first_day).timestamp()) // 86400).astype(np.int64)
+    local_days = np.clip(local_days, 0, spec.days - 1)
+    weekday = np.array([(spec.first_day + timedelta(days=int(d))).weekday() for d in range(spec.days)])
+    base = np.full(spec.days, spec.negative_share)
+    if spec.weekend_negative_share is not None:
+        base[weekday >= 5] = spec.weekend_negative_share
+    p_neg = base[local_days]
+    if spec.share_concentration:
+        # one draw per brand, source and day
+        keys = (bi * len(spec.sources) + si) * spec.days + local_days
+        draws = rng.beta(
+            base * spec.share_concentration,
+            (1 - base) * spec.share_concentration,
+            size=(len(spec.brands) * len(spec.sources), spec.days),
+        ).ravel()
+        p_neg = draws[keys]
+    brand_names = np.array(spec.brands, dtype=object)
+    source_names = np.array(spec.sources, dtype=object)
+    for shift in spec.level_shifts:
+        sel = (brand_names[bi] == shift.brand) & (ts >= shift.start.timestamp())
+        if shift.source is not None:
+            sel &= source_names[si] == shift.source
+        p_neg = np.where(sel, shift.negative_share, p_neg)
+    incident = np.zeros(n, dtype=bool)
+    for inj in spec.injections:
+        sel = (brand_names[bi] == inj.brand) & (ts >= inj.start.timestamp()) & (ts < inj.end.timestamp())
+        if inj.source is not None:
+            sel &= source_names[si] == inj.source
+        if inj.kind == "negative":
+            p_neg = np.where(sel, inj.size, p_neg)
+            incident |= sel
+    u = rng.uniform(size=n)
+    label = np.where(u < p_neg, "neg", np.where(u < p_neg + (1 - p_neg) * spec.neutral_share, "neu", "pos"))
+    # 4. ratings follow the sentiment; rating injections override
+    stars = np.where(label == "neg", rng.integers(1, 3, n), np.where(label == "neu", 3, rng.integers(4, 6, n)))
+    for inj in spec.injections:
+        if inj.kind != "rating":
+            continue
+        sel = (brand_names[bi] == inj.brand) & (ts >= inj.start.timestamp()) & (ts < inj.end.timestamp())
+        if inj.source is not None:
+            sel &= source_names[si] == inj.source
+        sel &= rng.uniform(size=n) < inj.size
+        stars = np.where(sel, rng.integers(1, 3, n), stars)
+    # 5. texts
+    texts = np.empty(n, dtype=object)
+    for value, pool in (("neg", NEG_TEXTS), ("neu", NEU_TEXTS), ("pos", POS_TEXTS)):
+        sel = label == value
+        texts[sel] = np.array(pool, dtype=object)[rng.integers(0, len(pool), int(sel.sum()))]
+    sel = incident & (label == "neg")
+    texts[sel] = np.array(INCIDENT_TEXTS, dtype=object)[rng.integers(0, len(INCIDENT_TEXTS), int(sel.sum()))]
+
+    order = np.argsort(ts, kind="stable")
+    ids = np.array([f"syn{spec.start_id + i:08d}" for i in range(n)], dtype=object)
+    published = pa.array((ts[order] * 1_000_000).astype(np.int64), type=pa.timestamp("us", tz="UTC"))
+    srcs = source_names[si][order]
+    return pa.table(
+        {
+            "source": pa.array(srcs.tolist(), pa.string()),
+            "external_id": pa.array(ids.tolist(), pa.string()),
+            "brand": pa.array(brand_names[bi][order].tolist(), pa.string()),
+            "url": pa.array([f"https://reviews.example/{s}/{i}" for s, i in zip(srcs.tolist(), ids.tolist(), strict=True)], pa.string()),
+            "published_at": published,
+            "text": pa.array(texts[order].tolist(), pa.string()),
+            "rating": pa.array(stars[order].astype(float), pa.float64()),
+            "label": pa.array(label[order].tolist(), pa.string()),
+        }
+    )
+
+
+def write_history(con: duckdb.DuckDBPyConnection, table: pa.Table, model_id: str = "synthetic") -> int:
+    """Insert generated mentions and their sentiment scores (bulk, from Arrow). Returns rows."""
+    con.register("synthetic_mentions", table)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(
+            """
+            INSERT INTO mentions (mention_id, source, external_id, brand, kind, url, published_at, title, text,
+                                  rating, rating_min, rating_max, rating_normalised, language, author, reply,
+                                  fetched_at, first_seen_at, last_seen_at)
+            SELECT md5(source || ':' || external_id), source, external_id, brand, 'review', url, published_at,
+                   NULL, text, rating, 1, 5, (rating - 1) / 4, 'nl', NULL, NULL,
+                   published_at, published_at, published_at
+            FROM synthetic_mentions
+            """
+        )
+        con.execute(
+            """
+            INSERT INTO sentiment_scores (mention_id, model_id, text_md5, label, score, p_neg, p_neu, p_pos, language, scored_at)
+            SELECT md5(source || ':' || external_id), $model, md5(text), label,
+                   CASE label WHEN 'neg' THEN -0.8 WHEN 'pos' THEN 0.8 ELSE 0.0 END, NULL, NULL, NULL, 'nl', published_at
+            FROM synthetic_mentions
+            """,
+            {"model": model_id},
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("synthetic_mentions")
+    return table.num_rows
+
+
+def amsterdam(day: date, hour: int = 0) -> datetime:
+    """Aware datetime for ``day`` at ``hour`` o'clock in Amsterdam."""
+    return datetime(day.year, day.month, day.day, hour, tzinfo=AMSTERDAM)
