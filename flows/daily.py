@@ -20,6 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows import steps
 from flows.crawl import CrawlJob, CrawlResult, run_crawl
 from flows.summary import RunSummary, SourceReport
+from insights.pipeline import refresh_insights
 from klantstem.config import MonitorConfig, load_config
 from warehouse.connection import connect
 from warehouse.crawl_runs import CrawlRun, record_crawl_runs
@@ -38,6 +39,7 @@ def crawl_source(job: CrawlJob, config: MonitorConfig, plan: steps.RunPlan) -> C
 prepare = task(steps.prepare_run, name="prepare-run")
 load = task(steps.load_staged, name="load-staged")
 score = task(steps.score_pending, name="score-sentiment")
+insights = task(refresh_insights, name="refresh-insights")
 refresh_views = task(steps.refresh, name="refresh-views")
 spikes = task(steps.detect_alerts, name="detect-alerts")
 
@@ -90,7 +92,7 @@ def _reports(
 
 @flow(name="daily-monitoring", task_runner=ThreadPoolTaskRunner(), on_failure=[steps.flow_failure_hook])
 def daily_monitoring(config_path: str = "monitor.toml", as_of: date | None = None, progress: bool = False) -> RunSummary:
-    """Crawl -> load -> score -> refresh views -> detect spikes, for every brand in the config.
+    """Crawl -> load -> score -> insights -> refresh views -> alerts, for every brand in the config.
 
     ``as_of`` is the last day of the spike window (default: today in Amsterdam). Parallel
     crawls are capped by Prefect's ``PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS``.
@@ -115,6 +117,7 @@ def daily_monitoring(config_path: str = "monitor.toml", as_of: date | None = Non
         record_crawl_runs(con, crawl_runs)
 
     scoring = score(config, progress)
+    aspects = insights(config, as_of=as_of, progress=progress)
     refresh_views(config)
     found = spikes(config, as_of)
     summary = RunSummary(
@@ -125,11 +128,12 @@ def daily_monitoring(config_path: str = "monitor.toml", as_of: date | None = Non
         scored=scoring.scored,
         brands=steps.brand_lines(config, as_of),
         spikes=found,
+        insights=aspects.describe(),
     )
     create_markdown_artifact(
         key="daily-monitoring-summary",
         markdown=f"```\n{summary.render()}\n```",
-        description="Per-source crawl status, scoring and negative spikes",
+        description="Per-source crawl status, scoring, insights and alerts",
     )
     return summary
 

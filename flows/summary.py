@@ -35,6 +35,7 @@ class RunSummary:
     scored: int
     brands: list[BrandLine]
     spikes: list[Spike] = field(default_factory=list)
+    insights: str | None = None  # one line: what the insights refresh did
 
     @property
     def failed_sources(self) -> list[SourceReport]:
@@ -53,7 +54,10 @@ class RunSummary:
             )
             if s.error:
                 lines.append(f"    error: {s.error}")
-        lines += ["", f"Scored {self.scored} new texts with {self.model_id}.", "", "Brands:"]
+        lines += ["", f"Scored {self.scored} new texts with {self.model_id}."]
+        if self.insights:
+            lines.append(self.insights[0].upper() + self.insights[1:] + ".")
+        lines += ["", "Brands:"]
         lines.append(f"  {'brand':<14} {'mentions':>8} {'negative':>8}   {'last days':>9} {'negative':>8}")
         for b in self.brands:
             name = f"{b.brand}{' *' if b.own else ''}"
