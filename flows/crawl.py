@@ -33,10 +33,20 @@ class CrawlJob:
     spider: str  # Source.type
     url: str
     max_pages: int
+    #: Extra ``-a name=value`` spider arguments: the source's type-specific fields and,
+    #: for post sources, the brand's ``keywords``/``exclude`` (lists as JSON arrays).
+    arguments: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_config(cls, brand: Brand, source: Source) -> CrawlJob:
-        return cls(brand.name, source.key, source.type, str(source.url), source.max_pages)
+        arguments = source.spider_arguments()
+        if source.uses_brand_keywords:
+            arguments["keywords"] = json.dumps(brand.keywords or [brand.name], ensure_ascii=False)
+            if brand.exclude:
+                arguments["exclude"] = json.dumps(brand.exclude, ensure_ascii=False)
+        return cls(
+            brand.name, source.key, source.type, str(source.url), source.max_pages, tuple(sorted(arguments.items()))
+        )
 
     @property
     def slug(self) -> str:
@@ -70,6 +80,7 @@ def scrapy_command(job: CrawlJob, crawl: CrawlConfig, output: Path, seen_ids: Pa
         ("source", job.source),
         ("max_pages", str(job.max_pages)),
         ("seen_ids", str(seen_ids)),
+        *job.arguments,
     ]:
         command += ["-a", f"{name}={value}"]
     for name, value in settings.items():

@@ -56,12 +56,20 @@ class Source(_Strict):
     )
     max_pages: int = Field(default=50, ge=1, le=1000, description="Per listing (subreddit, hashtag, feed, query).")
     # Type-specific fields (see SOURCE_TYPE_FIELDS): passed to the spider as `-a name=value`.
-    app_id: str | None = Field(default=None, description="appstore: the digits of .../id<digits>; googleplay: package name.")
-    country: str | None = Field(default=None, pattern=r"^[a-z]{2}$", description="Store country (appstore, googleplay); default nl.")
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2}$", description="googleplay: review language (default nl); bluesky: only posts in it.")
+    app_id: str | None = Field(
+        default=None, description="appstore: the digits of .../id<digits>; googleplay: the package name."
+    )
+    country: str | None = Field(
+        default=None, pattern=r"^[a-z]{2}$", description="Store country (appstore, googleplay); default nl."
+    )
+    language: str | None = Field(
+        default=None, pattern=r"^[a-z]{2}$", description="googleplay: review language (default nl); bluesky: filter."
+    )
     subreddits: list[str] = Field(default_factory=list, description="reddit: subreddit names without r/.")
     hashtags: list[str] = Field(default_factory=list, description="mastodon: hashtag timelines to read, without #.")
-    query: str | None = Field(default=None, min_length=1, description="mastodon/bluesky: search text; bluesky default: each brand keyword.")
+    query: str | None = Field(
+        default=None, min_length=1, description="mastodon/bluesky: search text; bluesky default: each brand keyword."
+    )
     feeds: list[HttpUrl] = Field(default_factory=list, description="rss: RSS/Atom feed URLs.")
 
     @property

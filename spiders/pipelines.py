@@ -9,7 +9,9 @@ order (see ``ITEM_PIPELINES`` in settings):
 4. ``RatingPipeline``       numbers, scale and ``rating_normalised``
 5. ``PseudonymisePipeline`` salted author pseudonym (klantstem.privacy)
 6. ``ValidationPipeline``   drop, count and log rows without text / date / id
-7. ``SeenIdsPipeline``      drop rows already in the warehouse (``seen_ids``)
+7. ``BrandMatchPipeline``   post sources only: drop texts that do not mention the brand
+8. ``DuplicatePipeline``    drop an id already written in this crawl (a post under two hashtags)
+9. ``SeenIdsPipeline``      drop rows already in the warehouse (``seen_ids``)
 
 The id is computed first, from the raw values, because the spider computes the same id
 from the same raw values to decide whether to stop paging; both call
@@ -277,4 +279,46 @@ class SeenIdsPipeline(_CrawlerPipeline):
         if item.external_id in self.spider.seen_ids:
             self.count("seen")
             raise DropItem(f"already seen: {item.external_id}", log_level="DEBUG")
+        return item
+
+
+class BrandMatchPipeline(_CrawlerPipeline):
+    """Post sources (``spider.brand_filter``): keep a row only if title or text mentions the brand.
+
+    Rules in ``spiders.brands``. Counted as ``brand_filter/matched``, ``brand_filter/no_keyword``
+    and ``brand_filter/excluded`` (a keyword vetoed by an exclusion term), so the stats file
+    shows how well the keywords fit. Not "dropped": a post about something else is no defect.
+    Runs after pseudonymisation so that no dropped row carries a raw name.
+    """
+
+    def process_item(self, item: ReviewItem) -> ReviewItem:
+        matcher = getattr(self.spider, "brand_matcher", None)
+        if matcher is None:
+            return item
+        result = matcher.check("\n".join(part for part in (item.title, item.text) if part))
+        if result.matched:
+            self.count("brand_filter/matched")
+            return item
+        if result.keyword is None:
+            self.count("brand_filter/no_keyword")
+            raise DropItem(f"no brand keyword at {item.url}", log_level="DEBUG")
+        self.count("brand_filter/excluded")
+        raise DropItem(f"{result.keyword!r} excluded by {result.excluded_by!r} at {item.url}", log_level="DEBUG")
+
+
+class DuplicatePipeline(_CrawlerPipeline):
+    """Drop a row whose id this crawl already wrote: the same post found twice (two hashtags,
+    two feeds, a review that moved to the next page while paging). Counted as
+    ``dropped/duplicate``."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.written: set[str] = set()
+
+    def process_item(self, item: ReviewItem) -> ReviewItem:
+        key = str(item.external_id)
+        if key in self.written:
+            self.count("dropped/duplicate")
+            raise DropItem(f"duplicate in this crawl: {item.external_id}", log_level="DEBUG")
+        self.written.add(key)
         return item

@@ -16,6 +16,10 @@ Settings of our own:
          "items_scraped": 170, "items_seen": 0,
          "items_dropped": {"missing_text": 1},
          "stop_reason": "last_page" | "max_pages" | "seen" | null,
+         "stop_reasons": {"r/thenetherlands new": "seen", ...},   # per listing
+         "brand_filter": {"matched": 3, "no_keyword": 120, "excluded": 1},  # post sources
+         "skipped": "<why the source did not run>" | null,  # e.g. no Bluesky credentials
+         "warnings": ["<url>: article text from the feed summary: HTTP 403", ...],
          "errors": ["<url>: HTTP 500", ...],
          "error": "<first of errors>" | "crawl ended early: <reason>" | null}
 
@@ -64,8 +68,19 @@ ITEM_PIPELINES = {
     "spiders.pipelines.RatingPipeline": 400,
     "spiders.pipelines.PseudonymisePipeline": 500,
     "spiders.pipelines.ValidationPipeline": 600,
+    "spiders.pipelines.BrandMatchPipeline": 650,
+    "spiders.pipelines.DuplicatePipeline": 680,
     "spiders.pipelines.SeenIdsPipeline": 700,
 }
+
+# 429 (and 503 with Retry-After): wait what the server asks, then retry. Runs before
+# Scrapy's RetryMiddleware (550), which would otherwise retry at once.
+DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.RetryAfterMiddleware": 560}
+KLANTSTEM_RETRY_AFTER_MAX_S = 300.0  # cap on one wait; tests set it tiny
+KLANTSTEM_RETRY_AFTER_DEFAULT_S = 30.0  # a 429 without Retry-After
+# Per-source minimum delays (Reddit: 6 s, ~10 requests/min without OAuth) win over a
+# smaller DOWNLOAD_DELAY. False only for loopback fixtures in tests.
+KLANTSTEM_SOURCE_RATE_LIMITS = True
 
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = list(STAGING_FIELDS)  # the contract's columns, in its order

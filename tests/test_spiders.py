@@ -424,7 +424,7 @@ def test_scrapy_finds_the_project_from_the_repo_root_via_scrapy_cfg():
         check=False,
         timeout=30,
     )
-    assert result.stdout.split() == ["jsonld", "trustpilot"], result.stderr
+    assert {"jsonld", "trustpilot"} <= set(result.stdout.split()), result.stderr  # all: test_sources_crawl.py
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,12 @@ A spider subclass only implements ``parse_page`` (page in, raw items and next-pa
 out). ``ReviewSpider`` owns what every source needs in the same way: the contract's
 arguments (docs/ARCHITECTURE.md section 2), incremental stopping, recording failed pages
 and writing the crawl stats file that the flow turns into the run summary.
+
+Sources with several listings (subreddits, hashtags, feeds, search queries) start one
+request per listing and tag it with ``listing``; paging, ``max_pages`` and the incremental
+stop then apply per listing, and ``stop_reasons`` in the stats file says how each ended.
+Post sources (``brand_filter = True``) take the brand's ``keywords``/``exclude`` as
+arguments; ``BrandMatchPipeline`` keeps only the texts that mention the brand.
 """
 
 from __future__ import annotations
@@ -11,8 +17,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -22,17 +29,21 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
 from klantstem.config import Source
 from spiders import PageParseError, refuse_to_start
+from spiders.brands import BrandMatcher, parse_list_arg
 from spiders.items import ReviewItem
+from spiders.middlewares import RATE_LIMIT_META
 from spiders.pipelines import STATS_PREFIX, resolve_external_id
 
 DEFAULT_MAX_PAGES: int = Source.model_fields["max_pages"].default
 STATS_FILE_SETTING = "KLANTSTEM_STATS_FILE"
+RATE_LIMITS_SETTING = "KLANTSTEM_SOURCE_RATE_LIMITS"
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +54,10 @@ class PageResult:
 
     items: list[ReviewItem]
     next_url: str | None
+    #: POST body for the next page (batchexecute-style APIs); None means GET ``next_url``.
+    next_body: str | None = None
+    #: Further requests the page leads to that are not listing pages (e.g. article pages).
+    requests: list[Request] = field(default_factory=list)
 
 
 def dig(value: Any, *keys: str) -> Any:
@@ -65,6 +80,33 @@ def describe_failure(failure: Failure) -> str:
     return failure.getErrorMessage() or type(failure.value).__name__
 
 
+def server_message(response: Response, limit: int = 160) -> str | None:
+    """The reason a JSON API gives with an error status (``error``, ``message``, ``reason``)."""
+    if not isinstance(response, TextResponse):
+        return None
+    try:
+        data = json.loads(response.text)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, Mapping):
+        return None
+    keys = ("error", "message", "reason", "error_description")
+    parts = [data[key] for key in keys if isinstance(data.get(key), str) and data[key].strip()]
+    text = "; ".join(dict.fromkeys(parts))
+    return text[:limit] if text else None
+
+
+def rate_limit_note(response: Response) -> str | None:
+    """What ``RetryAfterMiddleware`` did before giving up, in words."""
+    note = response.meta.get(RATE_LIMIT_META) if response.request is not None else None
+    if not note:
+        return None
+    return (
+        f"rate limited: Retry-After {note['retry_after_s']:g} s, waited {note['waited_s']:g} s "
+        f"per try, gave up after {note['retries']} retries"
+    )
+
+
 def build_summary(
     stats: Mapping[str, Any],
     *,
@@ -84,6 +126,8 @@ def build_summary(
     dropped_prefix = STATS_PREFIX + "dropped/"
     started_at: datetime | None = stats.get("start_time")
     error = errors[0] if errors else None
+    stop_prefix = STATS_PREFIX + "stop_reasons/"
+    brand_prefix = STATS_PREFIX + "brand_filter/"
     if error is None and reason != "finished":
         error = f"crawl ended early: {reason}"
     return {
@@ -105,9 +149,51 @@ def build_summary(
             if key.startswith(dropped_prefix)
         },
         "stop_reason": stats.get(STATS_PREFIX + "stop_reason"),
+        "stop_reasons": {
+            key.removeprefix(stop_prefix): value for key, value in sorted(stats.items()) if key.startswith(stop_prefix)
+        },
+        "brand_filter": {
+            key.removeprefix(brand_prefix): count
+            for key, count in sorted(stats.items())
+            if key.startswith(brand_prefix)
+        },
+        "skipped": stats.get(STATS_PREFIX + "skipped"),
+        "warnings": list(stats.get(STATS_PREFIX + "warnings", [])),
         "errors": errors,
         "error": error,
     }
+
+
+def load_json(response: TextResponse) -> Any:
+    """The JSON body of an API response; ``PageParseError`` (naming the URL) if it is not JSON.
+
+    An HTML page where JSON was expected is how a block page, a login wall or a moved
+    API usually shows up, so the error says what came instead.
+    """
+    try:
+        return json.loads(response.text)
+    except ValueError as exc:
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or "no Content-Type"
+        start = " ".join(response.text[:40].split())
+        raise PageParseError(response.url, f"not JSON ({content_type}; starts {start!r}): {exc}") from None
+
+
+def epoch_to_iso(value: Any) -> str | None:
+    """Unix seconds (int, float or numeric string) as ISO 8601 UTC; None if it is not one."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(float(value), UTC).isoformat(timespec="seconds")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def string_arg(name: str, argument: str, value: str | None, pattern: str, default: str | None = None) -> str:
+    """A required (or defaulted) spider argument that must match ``pattern``; else refuse to start."""
+    value = (value or default or "").strip()
+    if not re.fullmatch(pattern, value):
+        refuse_to_start(logger, f"{name}: spider argument {argument}={value!r} is missing or malformed")
+    return value
 
 
 def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
@@ -153,11 +239,20 @@ class ReviewSpider(scrapy.Spider):
     ``source`` (stable key, default the spider name), ``max_pages`` (default as in
     monitor.toml), ``seen_ids`` (file of ids the warehouse already holds). Paging stops
     after the last page, after ``max_pages``, or after the first page holding a seen id:
-    everything older was stored by an earlier run.
+    everything older was stored by an earlier run. Spiders with ``brand_filter`` also take
+    ``keywords`` and ``exclude`` (JSON array or comma-separated; default: the brand name).
     """
 
     #: True where the source has no ids of its own and the contract's hash stands in.
     id_fallback: ClassVar[bool] = False
+    #: True for post sources: only texts mentioning the brand are kept (BrandMatchPipeline).
+    brand_filter: ClassVar[bool] = False
+    #: Seconds between requests that the source asks for. A smaller ``DOWNLOAD_DELAY`` (the
+    #: flow passes monitor.toml's) is raised to it, unless ``KLANTSTEM_SOURCE_RATE_LIMITS``
+    #: is false (loopback fixtures in tests only).
+    min_download_delay: ClassVar[float] = 0.0
+    #: Pages per listing the source serves at all; a larger ``max_pages`` is lowered to it.
+    page_limit: ClassVar[int | None] = None
 
     def __init__(
         self,
@@ -166,6 +261,8 @@ class ReviewSpider(scrapy.Spider):
         source: str | None = None,
         max_pages: str | int | None = None,
         seen_ids: str | None = None,
+        keywords: str | None = None,
+        exclude: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -175,7 +272,27 @@ class ReviewSpider(scrapy.Spider):
         self.brand = brand
         self.source = source or self.name
         self.max_pages = _parse_max_pages(self.name, max_pages)
+        if self.page_limit is not None and self.max_pages > self.page_limit:
+            logger.info("%s: max_pages %d lowered to %d, the most the source serves", self.name, self.max_pages,
+                        self.page_limit)
+            self.max_pages = self.page_limit
         self.seen_ids = _load_seen_ids(self.name, seen_ids)
+        self.brand_matcher: BrandMatcher | None = None
+        if self.brand_filter:
+            try:
+                self.brand_matcher = BrandMatcher(parse_list_arg(keywords) or [brand], parse_list_arg(exclude))
+            except ValueError as exc:
+                refuse_to_start(logger, f"{self.name}: spider arguments keywords/exclude: {exc}")
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """Apply ``custom_settings``, then raise ``DOWNLOAD_DELAY`` to ``min_download_delay``."""
+        super().update_settings(settings)
+        if cls.min_download_delay <= 0 or not settings.getbool(RATE_LIMITS_SETTING, True):
+            return
+        if settings.getfloat("DOWNLOAD_DELAY") < cls.min_download_delay:
+            priority = max(settings.getpriority("DOWNLOAD_DELAY") or 0, SETTINGS_PRIORITIES["spider"])
+            settings.set("DOWNLOAD_DELAY", cls.min_download_delay, priority=priority)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -190,16 +307,27 @@ class ReviewSpider(scrapy.Spider):
         """Read one listing page; raise ``PageParseError`` when its review data is unreadable."""
         raise NotImplementedError
 
-    def parse(self, response: Response, page: int = 1) -> Iterator[ReviewItem | Request]:
+    def parse(
+        self, response: Response, page: int = 1, listing: str | None = None
+    ) -> Iterator[ReviewItem | Request]:
         """Yield the page's items, then the next page unless ``_next_page_request`` says stop."""
         self._count("pages_fetched")
         if not isinstance(response, TextResponse):
             raise PageParseError(response.url, f"not a text page ({response.headers.get('Content-Type')!r})")
         result = self.parse_page(response)
         yield from result.items
-        next_request = self._next_page_request(result, page)
+        yield from result.requests
+        next_request = self._next_page_request(result, page, listing)
         if next_request is not None:
             yield next_request
+
+    def request_headers(self, *, post: bool) -> dict[str, str]:
+        """Extra headers for every listing request (auth, content type); none by default."""
+        return {}
+
+    def explain_http_error(self, response: Response) -> str | None:
+        """What an error status means for this source, for the error line; None: no hint."""
+        return None
 
     def closed(self, reason: str) -> None:
         """Write the stats file (setting ``KLANTSTEM_STATS_FILE``) for the run summary."""
@@ -222,13 +350,21 @@ class ReviewSpider(scrapy.Spider):
         assert self.crawler.stats is not None  # set before the spider opens
         return self.crawler.stats
 
-    def _count(self, key: str) -> None:
-        self._stats.inc_value(STATS_PREFIX + key)
+    def _count(self, key: str, by: int = 1) -> None:
+        self._stats.inc_value(STATS_PREFIX + key, by)
 
-    def _page_request(self, url: str, page: int) -> Request:
-        return Request(url, callback=self.parse, errback=self._on_request_failed, cb_kwargs={"page": page})
+    def _page_request(self, url: str, page: int, listing: str | None = None, body: str | None = None) -> Request:
+        method = {"method": "POST", "body": body} if body is not None else {}
+        return Request(
+            url,
+            callback=self.parse,
+            errback=self._on_request_failed,
+            cb_kwargs={"page": page, "listing": listing},
+            headers=self.request_headers(post=body is not None) or None,
+            **method,
+        )
 
-    def _next_page_request(self, result: PageResult, page: int) -> Request | None:
+    def _next_page_request(self, result: PageResult, page: int, listing: str | None = None) -> Request | None:
         """The request for the following page, or None after recording why paging stops."""
         if any(resolve_external_id(item, self.id_fallback) in self.seen_ids for item in result.items):
             stop_reason = "seen"
@@ -237,14 +373,27 @@ class ReviewSpider(scrapy.Spider):
         elif page >= self.max_pages:
             stop_reason = "max_pages"
         else:
-            return self._page_request(result.next_url, page + 1)
+            return self._page_request(result.next_url, page + 1, listing, result.next_body)
         self._stats.set_value(STATS_PREFIX + "stop_reason", stop_reason)
-        self.logger.info("stopped paging after page %d: %s", page, stop_reason)
+        if listing is not None:
+            self._stats.set_value(f"{STATS_PREFIX}stop_reasons/{listing}", stop_reason)
+        self.logger.info("stopped paging %safter page %d: %s", f"{listing} " if listing else "", page, stop_reason)
         return None
+
+    def describe_request_failure(self, failure: Failure) -> str:
+        """``describe_failure`` plus, for HTTP errors, what the status means and what the server said."""
+        line = describe_failure(failure)
+        if not isinstance(failure.value, HttpError):
+            return line
+        response = failure.value.response
+        said = server_message(response)
+        notes = [rate_limit_note(response), self.explain_http_error(response), f"server says: {said}" if said else None]
+        return ": ".join([line, *[note for note in notes if note]])
 
     def _on_request_failed(self, failure: Failure) -> None:
         """Errback: HTTP error status after retries, network failure, robots.txt refusal."""
-        self._record_error(f"{failure.request.url}: {describe_failure(failure)}")  # type: ignore[attr-defined]
+        url = failure.request.url  # type: ignore[attr-defined]
+        self._record_error(f"{url}: {self.describe_request_failure(failure)}")
 
     def _on_spider_error(self, failure: Failure, response: Response) -> None:
         """A callback raised: Scrapy logs the traceback, this records the one-line reason."""
@@ -259,3 +408,25 @@ class ReviewSpider(scrapy.Spider):
         self._count("pages_failed")
         errors = self._stats.get_value(STATS_PREFIX + "errors", [])
         self._stats.set_value(STATS_PREFIX + "errors", [*errors, line])
+
+    def _record_warning(self, line: str) -> None:
+        """A problem that cost detail but no data (e.g. an article read from its feed summary)."""
+        self.logger.warning("%s", line)
+        warnings = self._stats.get_value(STATS_PREFIX + "warnings", [])
+        self._stats.set_value(STATS_PREFIX + "warnings", [*warnings, line])
+
+    def _skip(self, reason: str) -> None:
+        """The source cannot run here (e.g. no credentials): not an error, said in the stats file."""
+        self.logger.warning("source skipped: %s", reason)
+        self._stats.set_value(STATS_PREFIX + "skipped", reason)
+
+    def _count_brand_check(self, text: str | None) -> bool:
+        """Check ``text`` against the brand before fetching more (RSS articles); counts misses."""
+        if self.brand_matcher is None:
+            return True
+        result = self.brand_matcher.check(text)
+        if result.keyword is None:
+            self._count("brand_filter/no_keyword")
+        elif result.excluded_by is not None:
+            self._count("brand_filter/excluded")
+        return result.matched
