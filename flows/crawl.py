@@ -23,7 +23,15 @@ from klantstem.privacy import PSEUDONYMISE_ENV, SALT_ENV
 
 
 class CrawlFailed(RuntimeError):
-    """The crawl did not complete; the message is one line naming the source and URL."""
+    """The crawl did not complete; the message is one line naming the source and URL.
+
+    ``stats`` carries what the crawl managed before it failed (pages fetched, items seen),
+    so the run summary and ``crawl_runs`` show how far a failing source got.
+    """
+
+    def __init__(self, message: str, stats: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.stats = stats or {}
 
 
 @dataclass(frozen=True)
@@ -136,10 +144,10 @@ def run_crawl(
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
     if process.returncode != 0:
         raise CrawlFailed(
-            f"{job.source} {job.url}: scrapy exited with {process.returncode}: {_tail(log_file)}"[:500]
+            f"{job.source} {job.url}: scrapy exited with {process.returncode}: {_tail(log_file)}"[:500], stats
         )
     if stats.get("error"):
-        raise CrawlFailed(f"{job.source} {job.url}: {stats['error']}"[:500])
+        raise CrawlFailed(f"{job.source} {job.url}: {stats['error']}"[:500], stats)
     if not stats:
         raise CrawlFailed(f"{job.source} {job.url}: crawl wrote no stats ({_tail(log_file)})"[:500])
     return CrawlResult(job, output, stats, started, finished)

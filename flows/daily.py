@@ -52,13 +52,20 @@ def _reports(
     for job, future in zip(jobs, futures, strict=True):
         outcome = future.result(raise_on_failure=False)
         failed = isinstance(outcome, BaseException)
-        stats = {} if failed else outcome.stats
+        stats = getattr(outcome, "stats", {}) if failed else outcome.stats
+        skipped = stats.get("skipped")
         loaded = by_slug.get(job.slug)
+        if failed:
+            status, note = "failed", str(outcome).splitlines()[0]
+        elif skipped:
+            status, note = "skipped", f"skipped: {skipped}"
+        else:
+            status, note = "ok", None
         report = SourceReport(
             brand=job.brand,
             source=job.source,
             url=job.url,
-            status="failed" if failed else "ok",
+            status=status,
             pages=int(stats.get("pages_fetched", 0)),
             scraped=int(stats.get("items_scraped", 0)),
             new=loaded.result.new if loaded else 0,
@@ -66,7 +73,7 @@ def _reports(
             seen=int(stats.get("items_seen", 0)),
             dropped=sum((stats.get("items_dropped") or {}).values()),
             rejected=len(loaded.rejects) if loaded else 0,
-            error=str(outcome).splitlines()[0] if failed else None,
+            error=note,
         )
         reports.append(report)
         now = datetime.now(AMSTERDAM)

@@ -15,7 +15,7 @@ class SourceReport:
     brand: str
     source: str
     url: str
-    status: str  # 'ok' or 'failed'
+    status: str  # 'ok', 'failed' or 'skipped' (e.g. no credentials for the source)
     pages: int = 0
     scraped: int = 0
     new: int = 0
@@ -39,7 +39,7 @@ class RunSummary:
 
     @property
     def failed_sources(self) -> list[SourceReport]:
-        return [s for s in self.sources if s.status != "ok"]
+        return [s for s in self.sources if s.status == "failed"]
 
     def render(self) -> str:
         return "\n".join(self._lines())

@@ -4,6 +4,7 @@ while the others load, and a re-run adds nothing."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,9 @@ name = "Kapotwinkel"
   type = "trustpilot"
   name = "malformed-site"
   url = "{base}/review/malformed.example"
+  [[brands.sources]]
+  type = "bluesky"             # no credentials in the environment: skipped, not failed
+  url = "{base}"
 """
 
 
@@ -53,6 +57,7 @@ class Runs:
 
 @pytest.fixture(scope="module")
 def runs(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
+    assert "BLUESKY_HANDLE" not in os.environ
     model = build_tiny_model(tmp_path_factory.mktemp("model") / "tiny")
     data_dir = tmp_path_factory.mktemp("demo")
     config_path = data_dir / "monitor.toml"
@@ -100,6 +105,8 @@ def test_failing_sources_are_retried_reported_and_do_not_stop_the_others(runs: R
     assert status["malformed-site"].status == "failed"
     assert "__NEXT_DATA__" in (status["malformed-site"].error or "")
     assert {s.status for s in runs.first.sources if s.brand != "Kapotwinkel"} == {"ok"}
+    assert status["bluesky"].status == "skipped"
+    assert "BLUESKY_HANDLE" in (status["bluesky"].error or "")
     # Prefect retried the crawl once (retries = 1): twice Scrapy's own attempts at the page.
     attempts_per_crawl = scrapy_settings.RETRY_TIMES + 1
     broken_requests = runs.server.requested_paths.count("/review/broken.example")
@@ -111,6 +118,7 @@ def test_failing_sources_are_retried_reported_and_do_not_stop_the_others(runs: R
 def test_crawl_runs_table_keeps_the_history_of_each_source(runs: Runs) -> None:
     rows = runs.sql("SELECT source, brand, status, error IS NOT NULL, items_new FROM crawl_runs ORDER BY crawl_run_id")
     assert len(rows) == 2 * len(runs.first.sources)
+    assert {r[0] for r in rows if r[2] == "skipped"} == {"bluesky"}
     failed = [r for r in rows if r[2] == "failed"]
     assert {r[0] for r in failed} == {"broken-site", "malformed-site"}
     assert all(r[3] for r in failed)
@@ -122,6 +130,7 @@ def test_a_rerun_stores_nothing_twice_and_stops_paging_at_known_reviews(runs: Ru
     assert sum(s.new for s in runs.second.sources) == 0
     assert runs.second.scored == 0
     ok = [s for s in runs.second.sources if s.status == "ok"]
+    assert len(ok) == 4
     assert all(s.pages == 1 for s in ok), [(s.source, s.pages) for s in ok]
     assert sum(s.seen for s in ok) > 0
     assert runs.sql("SELECT count(*) = count(DISTINCT (source, external_id)) FROM mentions") == [(True,)]
