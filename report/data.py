@@ -1,0 +1,539 @@
+"""What the dashboard shows, aggregated in DuckDB.
+
+Every section is one or two ``GROUP BY`` queries on the warehouse views, so a million
+mentions become a few thousand rows; only those aggregates (plus a handful of example
+mentions) go into the page, where the filters (brand, source, period) re-add them.
+
+Sections whose tables or views do not exist yet (an older warehouse, an area not run yet)
+or are empty come back with ``status`` ``missing``/``empty`` and a ``note`` that says which
+command fills them, instead of failing the report.
+
+The payload is plain JSON: columnar tables (``{"t": [...], "b": [...], ...}``) where ``t``
+indexes ``days`` (the first day of each time bucket), ``b`` indexes ``brands`` and ``s``
+indexes ``sources``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+# Up to this many days of data the time buckets are days; above it, ISO weeks (Monday),
+# which keeps the page small for years of history while the period filter stays useful.
+DAILY_BUCKETS_MAX_DAYS = 190
+EXAMPLE_CHARS = 400
+MAX_ALERTS = 60
+EXAMPLES_PER_ALERT = 3
+NEGATIVE_EXAMPLES_PER_SOURCE = 5
+BLIND_SPOT_TERMS_PER_SIDE = 8
+
+RUN_FLOW = "run `klantstem run` (or `klantstem demo`)"
+RUN_INSIGHTS = "run `klantstem insights refresh`"
+RUN_ALERTS = "run `klantstem alerts run` (the daily `klantstem run` does it too)"
+RUN_SURVEY = "run `klantstem survey import FILE`, then `klantstem insights refresh`"
+
+
+@dataclass(frozen=True)
+class BrandInfo:
+    name: str
+    own: bool = False
+
+
+def section(status: str = "ok", note: str | None = None, **data: Any) -> dict[str, Any]:
+    """``status``: ``ok`` (has data), ``empty`` (tables exist, nothing in them yet), ``missing``
+    (tables/views not in this warehouse yet) or ``error`` (a query failed; the note says why)."""
+    return {"status": status, "note": note, **data}
+
+
+def relations(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Tables and views of the warehouse's main schema."""
+    rows = con.execute(
+        """
+        SELECT table_name FROM duckdb_tables()
+        WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
+        UNION ALL
+        SELECT view_name FROM duckdb_views()
+        WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
+        """
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _clean(value: Any, digits: int | None = None) -> Any:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return round(value, digits) if digits is not None else value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_clean(v, digits) for v in value]
+    return value
+
+
+def _records(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None,
+             digits: int | None = 4) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [{n: _clean(v, digits) for n, v in zip(names, row, strict=True)} for row in cur.fetchall()]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> dict[str, list[Any]]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+    return {n: [_clean(r[i], 4) for r in rows] for i, n in enumerate(names)}
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.execute(sql).fetchall()[0][0] or 0)
+
+
+class _Index:
+    """Values -> small integers, in order of first use (or a given order)."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self.values: list[str] = []
+        self._pos: dict[str, int] = {}
+        for v in values:
+            self(v)
+
+    def __call__(self, value: str) -> int:
+        if value not in self._pos:
+            self._pos[value] = len(self.values)
+            self.values.append(value)
+        return self._pos[value]
+
+
+def _failed(exc: Exception, what: str) -> dict[str, Any]:
+    first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+    return section("error", f"{what} could not be read from this warehouse ({first}); "
+                   "update Klantstem and run `klantstem run` to migrate the warehouse")
+
+
+def today_amsterdam() -> date:
+    return datetime.now(AMSTERDAM).date()
+
+
+def empty_payload(as_of: date | None = None, note: str | None = None) -> dict[str, Any]:
+    """A payload without data (every section shows ``note``): no warehouse yet, or it is busy."""
+    meta = {
+        "generated_at": _clean(datetime.now(UTC)),
+        "as_of": (as_of or today_amsterdam()).isoformat(),
+        "bucket": "day",
+        "first_day": None,
+        "last_day": None,
+        "mentions": 0,
+    }
+    payload: dict[str, Any] = {"meta": meta, "brands": [], "sources": [], "days": []}
+    if note is not None:
+        payload["status"] = section("missing", note)
+        for key in ("sentiment", "grades", "survey", "aspects", "drivers", "blind_spots", "alerts",
+                    "negative_examples"):
+            payload[key] = section("missing", note)
+    return payload
+
+
+def collect(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    brands: Sequence[BrandInfo] | None = None,
+    as_of: date | None = None,
+    bucket: str | None = None,
+) -> dict[str, Any]:
+    """The dashboard payload from a (read-only) connection.
+
+    ``brands``: the brands of monitor.toml in their order, with ``own``; brands that only
+    the warehouse knows are added after them. ``as_of``: the day the period presets end
+    (default: today in Amsterdam). ``bucket``: ``day`` or ``week`` (default: by span).
+    """
+    rel = relations(con)
+    if "mentions" not in rel or "mentions_scored" not in rel:
+        return empty_payload(as_of, f"This warehouse has no mentions table yet: {RUN_FLOW}.")
+    first, last, total = con.execute(
+        """SELECT min(CAST(timezone('Europe/Amsterdam', published_at) AS DATE)),
+                  max(CAST(timezone('Europe/Amsterdam', published_at) AS DATE)), count(*)
+           FROM mentions"""
+    ).fetchall()[0]
+    if not total:
+        return empty_payload(as_of, f"No mentions in the warehouse yet: {RUN_FLOW}.")
+    payload = empty_payload(as_of)
+    meta = payload["meta"]
+    meta.update(first_day=_clean(first), last_day=_clean(last), mentions=int(total))
+    if bucket is None:
+        bucket = "day" if (last - first).days < DAILY_BUCKETS_MAX_DAYS else "week"
+    if bucket not in ("day", "week"):
+        raise ValueError(f"bucket must be 'day' or 'week', not {bucket!r}")
+    meta["bucket"] = bucket
+    payload["status"] = section()
+
+    # Brands: config order (own first as configured), then insight_brands, then the rest.
+    known: dict[str, BrandInfo] = {}
+    for b in brands or ():
+        known.setdefault(b.name, b)
+    if "insight_brands" in rel:
+        for name, own in con.execute("SELECT brand, own FROM insight_brands ORDER BY position, brand").fetchall():
+            known.setdefault(name, BrandInfo(name, bool(own)))
+    in_warehouse = [r[0] for r in con.execute("SELECT DISTINCT brand FROM mentions ORDER BY brand").fetchall()]
+    ordered = [b for b in known.values() if b.name in set(in_warehouse)]
+    ordered.sort(key=lambda b: not b.own)  # stable: own brand(s) first, then the configured order
+    ordered += [BrandInfo(n) for n in in_warehouse if n not in known]
+    brand_ix = _Index(b.name for b in ordered)
+    payload["brands"] = [{"name": b.name, "own": b.own} for b in ordered]
+    source_rows = con.execute(
+        "SELECT source, count(*) AS n FROM mentions GROUP BY source ORDER BY n DESC, source"
+    ).fetchall()
+    source_ix = _Index(r[0] for r in source_rows)
+    payload["sources"] = list(source_ix.values)
+
+    days = _Index()
+
+    def bucket_of(column: str) -> str:
+        return column if bucket == "day" else f"CAST(date_trunc('week', {column}) AS DATE)"
+
+    # Every mention once, with its current sentiment (mentions_scored) and grade (mention_grades),
+    # materialised for this connection only: the sections below reuse it instead of each
+    # re-evaluating the views over all mentions.
+    has_grades = "mention_grades" in rel
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE report_mentions AS
+        SELECT ms.mention_id, ms.brand, ms.source, ms.day, {bucket_of("ms.day")} AS t, ms.published_at,
+               ms.sentiment, ms.sentiment_score, ms.rating_normalised,
+               {"g.grade, g.unhappy" if has_grades else "CAST(NULL AS INTEGER) AS grade, CAST(NULL AS BOOLEAN) AS unhappy"}
+        FROM mentions_scored AS ms
+        {"LEFT JOIN mention_grades AS g USING (mention_id)" if has_grades else ""}
+        """
+    )
+
+    # 1. Volume, sentiment and grades per bucket, brand and source.
+    grade_cols = ", ".join(f"count(*) FILTER (WHERE grade = {i}) AS g{i}" for i in range(1, 11))
+    facts = _columns(
+        con,
+        f"""SELECT t, brand AS b, source AS s,
+                   count(*) AS n,
+                   count(sentiment) AS sc,
+                   count(*) FILTER (WHERE sentiment = 'neg') AS neg,
+                   count(*) FILTER (WHERE sentiment = 'neu') AS neu,
+                   count(*) FILTER (WHERE sentiment = 'pos') AS pos,
+                   round(coalesce(sum(sentiment_score), 0), 3) AS ss,
+                   count(rating_normalised) AS r,
+                   round(coalesce(sum(rating_normalised), 0), 3) AS rs,
+                   {grade_cols}
+            FROM report_mentions
+            GROUP BY ALL
+            ORDER BY t, b, s""",
+    )
+    facts["t"] = [days(d) for d in facts["t"]]
+    facts["b"] = [brand_ix(b) for b in facts["b"]]
+    facts["s"] = [source_ix(s) for s in facts["s"]]
+    grades = [facts.pop(f"g{i}") for i in range(1, 11)]
+    facts["g"] = [list(col) for col in zip(*grades, strict=True)] if grades and grades[0] else []
+    scored = sum(facts["sc"])
+    rated = sum(sum(g) for g in facts["g"])
+    payload["facts"] = facts
+    payload["sentiment"] = (
+        section() if scored else
+        section("empty", "No sentiment scores yet: the daily `klantstem run` scores new mentions "
+                "(it needs the sentiment model: `klantstem model build`).")
+    )
+    if not has_grades:
+        payload["grades"] = section("missing", f"The grade views are not in this warehouse yet: {RUN_FLOW} to update it.")
+    elif not rated:
+        payload["grades"] = section("empty", "No reviews with a rating yet: grades come from review sources "
+                                    f"that give stars or marks ({RUN_FLOW}).")
+    else:
+        payload["grades"] = section()
+    payload["survey"] = _survey(con, rel, days, bucket_of("answered_on"))
+    payload["aspects"] = _aspects(con, rel, days, brand_ix, source_ix)
+    payload["drivers"] = _drivers(con, rel)
+    payload["blind_spots"] = _blind_spots(con, rel)
+    payload["alerts"] = _alerts(con, rel)
+    payload["negative_examples"] = _negative_examples(con)
+
+    # First days of the buckets as ISO strings, in index order (not sorted).
+    payload["days"] = list(days.values)
+    return payload
+
+
+def _survey(con: duckdb.DuckDBPyConnection, rel: set[str], days: _Index, t_expr: str) -> dict[str, Any]:
+    if "survey_answers" not in rel:
+        return section("missing", f"No survey answers yet: {RUN_SURVEY}.")
+    try:
+        rows = _columns(
+            con,
+            f"""SELECT {t_expr} AS t, score AS grade, count(*) AS n, any_value(brand) AS brand
+                FROM survey_answers GROUP BY ALL ORDER BY t, grade""",
+        )
+    except duckdb.Error as exc:
+        return _failed(exc, "Survey answers")
+    if not rows["t"]:
+        return section("empty", f"No survey answers yet: {RUN_SURVEY}.")
+    rows["t"] = [days(d) for d in rows["t"]]
+    rows.pop("brand")
+    return section(**rows)
+
+
+# The per-mention aspect sentiment of the ``mention_aspects`` view (insights/): the mean of the
+# sentences that mention the aspect; label = the class with the highest mean probability, or by
+# score when there are no probabilities. Restated here on the base tables because the view
+# also builds term lists, examples and grades for every row, which costs ~8 s per million
+# mentions; tests/test_report.py checks both give the same numbers.
+ASPECT_SENTIMENT_SQL = """
+    WITH per_aspect AS (
+        SELECT t.mention_id, t.aspect, count(s.label) AS scored, avg(s.score) AS score,
+               avg(s.p_neg) AS p_neg, avg(s.p_neu) AS p_neu, avg(s.p_pos) AS p_pos
+        FROM aspect_tags AS t
+        JOIN aspect_sentences AS s USING (mention_id, sentence_no)
+        GROUP BY t.mention_id, t.aspect
+    )
+    SELECT mention_id, aspect, score,
+           CASE
+               WHEN scored = 0 THEN NULL
+               WHEN p_neg IS NULL THEN CASE WHEN score <= -1.0 / 3 THEN 'neg' WHEN score >= 1.0 / 3 THEN 'pos' ELSE 'neu' END
+               WHEN p_neg >= p_neu AND p_neg >= p_pos THEN 'neg'
+               WHEN p_pos >= p_neu THEN 'pos'
+               ELSE 'neu'
+           END AS sentiment
+    FROM per_aspect
+"""
+
+
+def _aspects(con: duckdb.DuckDBPyConnection, rel: set[str], days: _Index, brand_ix: _Index,
+             source_ix: _Index) -> dict[str, Any]:
+    needed = {"mention_aspects", "insight_aspects", "aspect_tags", "aspect_sentences"}
+    if not needed <= rel:
+        return section("missing", f"No journey steps yet: {RUN_INSIGHTS} (it tags mentions with aspects).")
+    try:
+        aspects = _records(con, "SELECT aspect, label, position FROM insight_aspects ORDER BY position, aspect")
+        rows = _columns(
+            con,
+            f"""WITH report_aspects AS ({ASPECT_SENTIMENT_SQL})
+               SELECT m.t, m.brand AS b, m.source AS s, a.aspect AS a,
+                      count(*) AS n,
+                      count(a.sentiment) AS sc,
+                      count(*) FILTER (WHERE a.sentiment = 'neg') AS neg,
+                      count(*) FILTER (WHERE a.sentiment = 'pos') AS pos,
+                      round(coalesce(sum(a.score), 0), 3) AS ss,
+                      count(m.grade) AS r,
+                      coalesce(sum(m.grade), 0) AS gs,
+                      count(*) FILTER (WHERE m.unhappy) AS unhappy
+               FROM report_aspects AS a
+               JOIN report_mentions AS m USING (mention_id)
+               GROUP BY ALL
+               ORDER BY t, b, s, a""",
+        )
+    except duckdb.Error as exc:
+        return _failed(exc, "Journey steps (aspects)")
+    if not rows["t"]:
+        return section("empty", f"No mentions tagged with journey steps yet: {RUN_INSIGHTS}.")
+    aspect_ix = _Index(a["aspect"] for a in aspects)
+    labels = {a["aspect"]: a for a in aspects}
+    for key in rows["a"]:
+        if key not in labels:  # tagged with an aspect no longer in the list
+            labels[key] = {"aspect": key, "label": key, "position": 99}
+            aspects.append(labels[key])
+    rows["t"] = [days(d) for d in rows["t"]]
+    rows["b"] = [brand_ix(b) for b in rows["b"]]
+    rows["s"] = [source_ix(s) for s in rows["s"]]
+    rows["a"] = [aspect_ix(a) for a in rows["a"]]
+    return section(list=[labels[k] for k in aspect_ix.values], **rows)
+
+
+def _drivers(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
+    if "key_driver_matrix" not in rel:
+        return section("missing", f"No key drivers yet: {RUN_INSIGHTS}.")
+    try:
+        rows = _records(
+            con,
+            """SELECT brand, aspect, aspect_label, importance, performance, share_negative, impact, p_value,
+                      gain_if_fixed, quadrant, priority, reviews, mentioned, r_squared
+               FROM key_driver_matrix ORDER BY brand, priority, aspect""",
+        )
+    except duckdb.Error as exc:
+        return _failed(exc, "Key drivers")
+    if not rows:
+        return section("empty", "No key drivers yet: they need at least 30 rated reviews per brand that "
+                       f"mention scored journey steps ({RUN_INSIGHTS}).")
+    return section(rows=rows)
+
+
+# The ``blind_spot_aspects`` view (insights/) without its example lists: which journey steps
+# unhappy customers name in public (negative mentions of the own brand) versus in the survey
+# (scores 0-6), two-proportion z-test when the step is in at least 5 texts. Restated on
+# ``report_mentions`` because the view's examples evaluate ``mention_aspects`` for every
+# mention (~8 s per million); tests/test_report.py checks that both agree.
+BLIND_SPOT_ASPECTS_SQL = """
+    WITH own AS (
+        SELECT brand FROM insight_brands WHERE own
+    ), pub AS (
+        SELECT mention_id FROM report_mentions WHERE sentiment = 'neg' AND brand IN (SELECT brand FROM own)
+    ), srv AS (
+        SELECT answer_id FROM survey_answers WHERE score <= 6
+    ), n AS (
+        SELECT (SELECT count(*) FROM pub) AS n_pub, (SELECT count(*) FROM srv) AS n_srv
+    ), pub_aspects AS (
+        SELECT aspect, count(DISTINCT mention_id) AS y_pub
+        FROM aspect_tags WHERE mention_id IN (SELECT mention_id FROM pub) GROUP BY aspect
+    ), srv_aspects AS (
+        SELECT aspect, count(DISTINCT answer_id) AS y_srv
+        FROM survey_aspects WHERE answer_id IN (SELECT answer_id FROM srv) GROUP BY aspect
+    ), joined AS (
+        SELECT ia.aspect, ia.label, ia.position, n.n_pub, n.n_srv,
+               coalesce(p.y_pub, 0) AS y_pub, coalesce(s.y_srv, 0) AS y_srv
+        FROM insight_aspects AS ia
+        CROSS JOIN n
+        LEFT JOIN pub_aspects AS p USING (aspect)
+        LEFT JOIN srv_aspects AS s USING (aspect)
+    ), stats AS (
+        SELECT *,
+               y_pub / nullif(n_pub, 0) AS share_public,
+               y_srv / nullif(n_srv, 0) AS share_survey,
+               CASE WHEN n_pub > 0 AND n_srv > 0 AND y_pub + y_srv >= 5 AND y_pub + y_srv < n_pub + n_srv THEN
+                   (y_pub / n_pub - y_srv / n_srv)
+                   / sqrt(((y_pub + y_srv) / (n_pub + n_srv)) * (1 - (y_pub + y_srv) / (n_pub + n_srv))
+                          * (1.0 / n_pub + 1.0 / n_srv))
+               END AS z
+        FROM joined
+    )
+    SELECT aspect, label AS aspect_label, position,
+           n_pub AS public_negative_mentions, y_pub AS public_mentions, share_public,
+           n_srv AS survey_unhappy_answers, y_srv AS survey_answers, share_survey,
+           share_public - share_survey AS difference, z,
+           CASE WHEN z >= 1.96 THEN 'public_not_survey' WHEN z <= -1.96 THEN 'survey_not_public' ELSE 'both' END AS direction
+    FROM stats
+    ORDER BY position, aspect
+"""
+
+
+def _blind_spots(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
+    if not {"blind_spot_aspects", "blind_spot_terms", "survey_answers"} <= rel:
+        return section("missing", f"No blind spots yet: {RUN_SURVEY}.")
+    try:
+        answers = _count(con, "SELECT count(*) FROM survey_answers")
+        if not answers:
+            return section("empty", f"No survey answers to compare with yet: {RUN_SURVEY}.")
+        own = _count(con, "SELECT count(*) FROM insight_brands WHERE own") if "insight_brands" in rel else 0
+        if not own:
+            return section("empty", "Blind spots compare the own brand with the survey: mark it with "
+                           f"`own = true` in monitor.toml and {RUN_INSIGHTS}.")
+        aspects = _records(con, BLIND_SPOT_ASPECTS_SQL)
+        terms = _records(
+            con,
+            f"""SELECT term, surface, public_mentions, share_public, survey_answers, share_survey, z, direction,
+                       examples
+                FROM blind_spot_terms
+                WHERE direction <> 'both'
+                QUALIFY row_number() OVER (PARTITION BY direction ORDER BY abs(z) DESC, term)
+                        <= {BLIND_SPOT_TERMS_PER_SIDE}
+                ORDER BY direction, abs(z) DESC, term""",
+        )
+    except duckdb.Error as exc:
+        return _failed(exc, "Blind spots")
+    for row in terms:
+        row["examples"] = [_short(t) for t in row.get("examples") or []]
+    public = aspects[0]["public_negative_mentions"] if aspects else 0
+    unhappy = aspects[0]["survey_unhappy_answers"] if aspects else 0
+    if not public or not unhappy:
+        return section("empty", "Blind spots compare unhappy customers on both sides: they need negative "
+                       "public mentions of the own brand and survey answers scoring 0-6 "
+                       f"(now {public or 0} and {unhappy or 0}; {RUN_INSIGHTS}).")
+    return section(aspects=aspects, terms=terms, public_negative=public, survey_unhappy=unhappy)
+
+
+def _short(text: str | None) -> str:
+    text = (text or "").strip()
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1].rstrip() + "…"
+
+
+_EXAMPLE_COLUMNS = f"""
+    m.mention_id, m.brand, m.source, r.day, m.title, left(m.text, {EXAMPLE_CHARS}) AS text,
+    length(m.text) > {EXAMPLE_CHARS} AS truncated, m.url, m.rating, m.rating_max, r.sentiment
+"""
+
+
+def _example(row: dict[str, Any]) -> dict[str, Any]:
+    text = row.pop("text") or ""
+    if row.pop("truncated", False):
+        text = text.rstrip() + "…"
+    row["text"] = text
+    url = row.get("url") or ""
+    row["url"] = url if url.lower().startswith(("https://", "http://")) else None
+    return row
+
+
+def _alerts(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
+    if "alerts" not in rel:
+        return section("missing", f"No alerts table yet: {RUN_ALERTS}.")
+    try:
+        rows = _records(
+            con,
+            f"""SELECT alert_id, rule, brand, source, status, window_kind,
+                       CAST(timezone('Europe/Amsterdam', episode_start) AS DATE) AS first_day,
+                       CAST(timezone('Europe/Amsterdam', coalesce(resolved_at, last_fired_at)) AS DATE) AS last_day,
+                       window_start, window_end, last_fired_at, volume, observed, expected, p_value, test,
+                       severity, peak_severity, top_terms, sample_mention_ids
+                FROM alerts
+                ORDER BY last_fired_at DESC, alert_id DESC
+                LIMIT {MAX_ALERTS}""",
+            digits=None,
+        )
+        ids = sorted({(a["alert_id"], i, m) for a in rows
+                      for i, m in enumerate((a.pop("sample_mention_ids") or [])[:EXAMPLES_PER_ALERT])})
+        examples: dict[int, list[dict[str, Any]]] = {}
+        if ids:
+            wanted = sorted({m for _, _, m in ids})
+            found = {
+                r["mention_id"]: _example(r)
+                for r in _records(
+                    con,
+                    f"""SELECT {_EXAMPLE_COLUMNS}
+                        FROM mentions AS m JOIN report_mentions AS r USING (mention_id)
+                        WHERE m.mention_id IN (SELECT unnest(?::VARCHAR[]))""",
+                    [wanted],
+                )
+            }
+            for alert_id, _, mention_id in ids:
+                if mention_id in found:
+                    examples.setdefault(alert_id, []).append(found[mention_id])
+    except duckdb.Error as exc:
+        return _failed(exc, "Alerts")
+    if not rows:
+        return section("empty", f"No alerts so far: nothing unusual was detected ({RUN_ALERTS}).")
+    for a in rows:
+        for key in ("observed", "expected", "severity", "peak_severity"):
+            a[key] = _clean(a[key], 4)
+        a["examples"] = examples.get(a["alert_id"], [])
+    return section(rows=rows)
+
+
+def _negative_examples(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    try:
+        rows = _records(
+            con,
+            f"""WITH latest AS (
+                    SELECT mention_id FROM report_mentions
+                    WHERE sentiment = 'neg'
+                    QUALIFY row_number() OVER (PARTITION BY brand, source ORDER BY published_at DESC, mention_id)
+                            <= {NEGATIVE_EXAMPLES_PER_SOURCE}
+                )
+                SELECT {_EXAMPLE_COLUMNS}
+                FROM mentions AS m JOIN report_mentions AS r USING (mention_id)
+                WHERE m.mention_id IN (SELECT mention_id FROM latest)
+                ORDER BY m.published_at DESC, m.mention_id""",
+        )
+    except duckdb.Error as exc:
+        return _failed(exc, "Example mentions")
+    if not rows:
+        return section("empty", "No negative mentions (or none scored yet).")
+    return section(rows=[_example(r) for r in rows])

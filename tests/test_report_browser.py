@@ -1,0 +1,233 @@
+"""The report in a real headless Chromium: loads offline without console errors, charts
+render, filters change the numbers, review text shows as text. Keeps a screenshot in
+test-artifacts/report.png.
+
+Skipped when no Chromium is installed (CI installs Debian's `chromium`, see .ci/run);
+KLANTSTEM_CHROMIUM points at another binary.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from report.build import write_report
+from report.data import BrandInfo
+from report.server import DashboardServer
+from report.synthetic import build_warehouse
+from warehouse.connection import connect
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+
+CHROMIUM = os.environ.get("KLANTSTEM_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (apt-get install chromium)")
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts"
+AS_OF = date(2026, 11, 24)
+BRANDS = [BrandInfo("Snelkoop", True), BrandInfo("Winkelwagen"), BrandInfo("Bestelhuis")]
+HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+CHARTS = ("chart-sentiment", "chart-volume", "chart-grades", "chart-nps", "chart-journey", "chart-blind")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+class Watched:
+    """A page that records console errors, page errors and every request it makes."""
+
+    def __init__(self, browser, *, offline: bool = True) -> None:
+        self.context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.errors.append(f"dialog: {d.message}"), d.dismiss()))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        if offline:
+            local = ("file:", "data:", "blob:")
+            self.page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(local)
+                            else route.abort())
+
+    def open(self, url: str) -> None:
+        self.page.goto(url)
+        self.page.wait_for_selector("body[data-rendered]", timeout=30_000)
+
+    def kpi(self, name: str) -> str:
+        return self.page.inner_text(f"#kpi-{name} .kpi-value")
+
+    def rendered(self) -> int:
+        return int(self.page.get_attribute("body", "data-rendered") or 0)
+
+    def traces(self, chart: str, layer: str) -> int:
+        return self.page.locator(f"#{chart} .{layer} .trace").count()
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("browser") / "klantstem.duckdb"
+    build_warehouse(path, mentions=3000, days=120, end=AS_OF)
+    return path
+
+
+def count(path: Path, where: str = "TRUE", params: list | None = None) -> int:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(f"SELECT count(*) FROM mentions_scored WHERE {where}", params or []).fetchall()[0][0]
+
+
+def fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def test_the_report_renders_offline_and_the_filters_change_the_numbers(browser, warehouse: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    write_report(warehouse, out, brands=BRANDS, as_of=AS_OF)
+    w = Watched(browser)
+    try:
+        w.open(out.as_uri())
+        last90 = AS_OF - timedelta(days=89)
+
+        # Charts render: one line per brand, one bar series per source, grades, NPS, journey, blind spots.
+        for chart in CHARTS:
+            assert w.page.locator(f"#{chart} .main-svg").count() > 0, f"{chart} has an SVG"
+        assert w.traces("chart-sentiment", "scatterlayer") == 3
+        assert w.traces("chart-volume", "barlayer") == 4
+        assert w.traces("chart-grades", "barlayer") == 4, "three brands and the survey"
+        assert w.page.locator("#chart-journey .scatterlayer .point").count() >= 5
+        assert w.page.locator("#table-journey tbody tr").count() == 8
+        assert "Bezorging" in w.page.inner_text("#table-journey"), "Dutch journey-step names"
+        assert w.page.locator("#alerts-list .alert").count() == 3, "the three alerts of the last 90 days"
+
+        # Default view: the last 90 days, all brands and sources.
+        assert w.page.input_value("#filter-period") == "90"
+        assert w.kpi("mentions") == fmt(count(warehouse, "day >= ?", [last90]))
+        ARTIFACTS.mkdir(exist_ok=True)
+        w.page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+
+        # A brand filter changes the numbers and the charts.
+        others = "brand <> 'Bestelhuis'"
+        w.page.uncheck("#filter-brands input[value=Bestelhuis]")
+        assert w.kpi("mentions") == fmt(count(warehouse, "day >= ? AND brand <> 'Bestelhuis'", [last90]))
+        assert w.traces("chart-sentiment", "scatterlayer") == 2
+        negative = count(warehouse, "day >= ? AND brand <> 'Bestelhuis' AND sentiment = 'neg'", [last90])
+        scored = count(warehouse, "day >= ? AND brand <> 'Bestelhuis' AND sentiment IS NOT NULL", [last90])
+        assert w.kpi("negative") == f"{100 * negative / scored:.1f}%"
+
+        # ... and so do source and period.
+        w.page.uncheck("#filter-sources input[value=forum]")
+        assert w.kpi("mentions") == fmt(count(warehouse, f"day >= ? AND {others} AND source <> 'forum'", [last90]))
+        assert w.traces("chart-volume", "barlayer") == 3
+        w.page.select_option("#filter-period", "7")
+        last7 = AS_OF - timedelta(days=6)
+        assert w.kpi("mentions") == fmt(count(warehouse, f"day >= ? AND {others} AND source <> 'forum'", [last7]))
+        w.page.fill("#filter-from", "2026-10-01")
+        w.page.fill("#filter-to", "2026-10-31")
+        w.page.dispatch_event("#filter-to", "change")
+        assert w.page.input_value("#filter-period") == "custom"
+        assert w.kpi("mentions") == fmt(count(
+            warehouse, f"day BETWEEN DATE '2026-10-01' AND DATE '2026-10-31' AND {others} AND source <> 'forum'"))
+        assert w.page.locator("#alerts-list .alert").count() == 1, \
+            "the competitor's October alert; Bestelhuis' alert is filtered out"
+
+        assert w.errors == [], "no console errors"
+        assert [u for u in w.requests if not u.startswith(("file:", "data:", "blob:"))] == [], "no network"
+    finally:
+        w.close()
+
+
+def test_review_text_shows_as_text_and_never_runs(browser, tmp_path: Path) -> None:
+    path = tmp_path / "hostile.duckdb"
+    build_warehouse(path, mentions=400, days=20, end=AS_OF)
+    with connect(path) as con:
+        con.execute("UPDATE mentions SET title = '<b>Nooit</b> meer', text = ? "
+                    "WHERE mention_id = (SELECT sample_mention_ids[1] FROM alerts WHERE alert_id = 1)", [HOSTILE])
+        con.execute("UPDATE insight_aspects SET label = '<i>Bezorging</i>' WHERE aspect = 'delivery'")
+    out = tmp_path / "report.html"
+    write_report(path, out, brands=BRANDS, as_of=AS_OF)
+    w = Watched(browser)
+    try:
+        w.open(out.as_uri())
+        alert_text = w.page.inner_text("#alerts-list .alert[data-alert-id='1']")
+        assert HOSTILE in alert_text, "shown literally in the alert's example"
+        assert "<b>Nooit</b> meer" in alert_text
+        assert HOSTILE in w.page.inner_text("#examples-list"), "and among the latest negative mentions"
+        assert "<i>Bezorging</i>" in w.page.inner_text("#table-journey")
+        assert "<i>Bezorging</i>" in w.page.inner_text("#chart-journey"), "chart labels are escaped too"
+        assert w.page.evaluate("window.__pwned") is None
+        assert w.page.locator("img[src=x], #alerts-list b, #main i").count() == 0
+        assert w.errors == []
+    finally:
+        w.close()
+
+
+def test_sections_without_data_explain_what_to_run(browser, tmp_path: Path) -> None:
+    path = tmp_path / "fresh.duckdb"
+    build_warehouse(path, mentions=300, days=20, end=AS_OF, insights=False, alerts=False)
+    out = tmp_path / "report.html"
+    write_report(path, out, as_of=AS_OF)
+    w = Watched(browser)
+    try:
+        w.open(out.as_uri())
+        assert w.traces("chart-sentiment", "scatterlayer") == 3, "what exists still renders"
+        assert "klantstem insights refresh" in w.page.inner_text("#section-journey .note")
+        assert "klantstem survey import" in w.page.inner_text("#section-blind .note")
+        assert "klantstem alerts run" in w.page.inner_text("#section-alerts .note")
+        assert w.errors == []
+    finally:
+        w.close()
+
+
+def test_the_dashboard_picks_up_new_data_and_keeps_the_filters(browser, tmp_path: Path) -> None:
+    path = tmp_path / "live.duckdb"
+    build_warehouse(path, mentions=400, days=20, end=AS_OF, insights=False, alerts=False)
+    with DashboardServer(path, brands=BRANDS, port=0, refresh_s=0.5, as_of=AS_OF) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        w = Watched(browser, offline=False)
+        try:
+            w.open(server.url)
+            assert "Live" in w.page.inner_text("#live-status")
+            w.page.uncheck("#filter-brands input[value=Winkelwagen]")
+            before = count(path, "brand <> 'Winkelwagen' AND day >= ?", [AS_OF - timedelta(days=89)])
+            assert w.kpi("mentions") == fmt(before)
+            # Another process (the daily run) adds mentions while the page is open.
+            subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+                from datetime import date
+                from pathlib import Path
+                from report.synthetic import build_warehouse
+                build_warehouse(Path({str(path)!r}), mentions=120, days=3, end=date(2026, 11, 24),
+                                insights=False, alerts=False, seed=99)
+            """)], check=True, cwd=REPO, timeout=60)
+            after = count(path, "brand <> 'Winkelwagen' AND day >= ?", [AS_OF - timedelta(days=89)])
+            assert after > before
+            deadline = time.monotonic() + 20
+            while w.kpi("mentions") != fmt(after) and time.monotonic() < deadline:
+                w.page.wait_for_timeout(200)  # (the page's CSP forbids wait_for_function's eval)
+            assert w.kpi("mentions") == fmt(after), "the open page shows the new mentions"
+            assert not w.page.is_checked("#filter-brands input[value=Winkelwagen]"), "filters survive a refresh"
+            assert w.errors == []
+            assert all(u.startswith(server.url) for u in w.requests), "only the dashboard itself is asked"
+        finally:
+            w.close()
