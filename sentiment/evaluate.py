@@ -1,0 +1,118 @@
+"""``klantstem eval``: accuracy and macro-F1 of every loadable model on the shared corpora.
+
+Binary sets (bol.com) are scored as ``pos if p_pos >= p_neg``, so three-class models are
+not penalised for a neutral class the gold standard does not have; three-class sets use
+the model's label. Models that cannot load here (hub models without a local copy) are
+reported as skipped with the reason, not silently dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from .datasets import EvalSet
+from .head import macro_f1
+from .scorer import Score
+
+
+class _ScoresTexts(Protocol):
+    model_id: str
+
+    def score(self, texts: Sequence[str], progress: bool = False) -> list[Score]: ...
+
+
+@dataclass(frozen=True)
+class Result:
+    model: str
+    model_id: str
+    dataset: str
+    n: int
+    accuracy: float
+    macro_f1: float
+    texts_per_s: float
+
+
+def predicted_labels(scores: Iterable[Score], classes: Sequence[str]) -> list[str]:
+    if tuple(classes) == ("neg", "pos"):
+        return ["pos" if s.p_pos >= s.p_neg else "neg" for s in scores]
+    return [s.label for s in scores]
+
+
+def evaluate(name: str, scorer: _ScoresTexts, eval_set: EvalSet, limit: int | None = None,
+             progress: bool = False) -> Result:
+    texts, gold = eval_set.texts[:limit], eval_set.labels[:limit]
+    start = time.perf_counter()
+    scores = scorer.score(texts, progress=progress)
+    elapsed = time.perf_counter() - start
+    pred = predicted_labels(scores, eval_set.classes)
+    index = {c: i for i, c in enumerate(eval_set.classes)}
+    g = np.array([index[x] for x in gold])
+    p = np.array([index.get(x, -1) for x in pred])
+    return Result(name, scorer.model_id, eval_set.name, len(texts), float(np.mean(g == p)),
+                  macro_f1(g, p, len(eval_set.classes)), len(texts) / max(elapsed, 1e-9))
+
+
+def run_eval(
+    models: Sequence[str],
+    sets: Sequence[EvalSet],
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    lexicon: bool = True,
+    limit: int | None = None,
+    progress: bool = False,
+) -> tuple[list[Result], dict[str, str]]:
+    """Evaluate each model spec (``name`` or ``name:int8`` / ``name:fp32``) on each set.
+
+    Returns the results and ``{model: reason}`` for models that could not be loaded.
+    """
+    from .lexicon import LEXICON_ID, LexiconScorer
+    from .scorer import load_scorer
+
+    results: list[Result] = []
+    skipped: dict[str, str] = {}
+    scorers: list[tuple[str, _ScoresTexts]] = []
+    if lexicon:
+        try:
+            scorers.append((LEXICON_ID, LexiconScorer()))
+        except ImportError as exc:
+            skipped[LEXICON_ID] = str(exc)
+    for spec in models:
+        name, _, variant = spec.partition(":")
+        quantize = {"int8": True, "fp32": False, "": None}.get(variant)
+        if variant and quantize is None:
+            raise ValueError(f"model variant must be int8 or fp32, got {spec!r}")
+        try:
+            scorers.append((spec, load_scorer(name, cache_dir=cache_dir, quantize=quantize)))
+        except Exception as exc:  # noqa: BLE001 - any load failure means "cannot be evaluated here"
+            skipped[spec] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    for spec, scorer in scorers:
+        for eval_set in sets:
+            results.append(evaluate(spec, scorer, eval_set, limit, progress))
+    return results, skipped
+
+
+def format_table(results: Sequence[Result], skipped: dict[str, str] | None = None) -> str:
+    """Markdown table, one row per model, accuracy / macro-F1 per data set."""
+    datasets = list(dict.fromkeys(r.dataset for r in results))
+    models = list(dict.fromkeys(r.model for r in results))
+    by_key = {(r.model, r.dataset): r for r in results}
+    header = "| model | " + " | ".join(f"{d} acc | {d} F1" for d in datasets) + " |"
+    lines = [header, "|" + "---|" * (1 + 2 * len(datasets))]
+    for m in models:
+        cells = []
+        for d in datasets:
+            r = by_key.get((m, d))
+            cells += [f"{r.accuracy:.3f}", f"{r.macro_f1:.3f}"] if r else ["-", "-"]
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    if results:
+        lines.append("")
+        lines.append("n: " + ", ".join(f"{d}={next(r.n for r in results if r.dataset == d)}" for d in datasets))
+    for m, reason in (skipped or {}).items():
+        lines.append(f"skipped {m}: {reason}")
+    return "\n".join(lines)

@@ -1,0 +1,79 @@
+"""``klantstem model train-head``: fit the e5-small-nl head on the project's own sentences.
+
+Reproducible by construction: fixed training file (its SHA-256 is recorded), fixed
+encoder (pinned checksums), deterministic full-batch fit, regularisation chosen by
+grouped cross-validation. Never trains on ../shared/data, which is evaluation-only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from .batching import run_batched
+from .datasets import TRAIN_CSV, load_training
+from .e5_build import WEIGHTS_SHA256, sha256_file
+from .head import Head, fit_logistic, macro_f1, predict, save_head, select_l2
+from .labels import LABELS
+from .models import load_e5_embedder
+from .registry import DEFAULT_MODEL, REGISTRY
+from .segments import Segmenter
+
+L2_CANDIDATES = (1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
+
+
+def embed_texts(
+    texts: list[str], cache_dir: str | os.PathLike[str] | None, *, batch_size: int = 32,
+    max_length: int = 256, progress: bool = False,
+) -> np.ndarray:
+    """e5 sentence embeddings (fp32 encoder) built exactly as the scorer builds its inputs."""
+    embedder, tokenizer = load_e5_embedder(cache_dir)
+    segments = Segmenter(tokenizer, REGISTRY[DEFAULT_MODEL].prefix, max_length)(texts)
+    pad = tokenizer.pad_token_id
+    vectors = run_batched(segments.ids, embedder, pad_id=0 if pad is None else int(pad),
+                          batch_size=batch_size, progress=progress, desc="embedding")
+    owner = np.array(segments.owner)
+    out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float64)
+    np.add.at(out, owner, vectors)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1.0)
+
+
+def train_head(
+    train_csv: Path = TRAIN_CSV,
+    out: Path | None = None,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+) -> tuple[Head, dict[str, object]]:
+    """Train and save the head; returns it with the metadata written beside it."""
+    out = out or REGISTRY[DEFAULT_MODEL].head
+    assert out is not None
+    examples = load_training(train_csv)
+    if len({e.label for e in examples}) < len(LABELS):
+        raise ValueError(f"{train_csv}: need examples of every label {LABELS}")
+    features = embed_texts([e.text for e in examples], cache_dir, progress=progress)
+    labels = np.array([LABELS.index(e.label) for e in examples])
+    groups = [e.topic or f"row{i}" for i, e in enumerate(examples)]
+    l2, cv = select_l2(features, labels, groups, L2_CANDIDATES)
+    weight, bias = fit_logistic(features, labels, l2)
+    train_f1 = macro_f1(labels, predict(features, weight, bias), len(LABELS))
+    metadata: dict[str, object] = {
+        "model": DEFAULT_MODEL,
+        "labels": list(LABELS),
+        "features": "mean-pooled last hidden state of 'query: ' + text, L2-normalised (fp32 encoder)",
+        "encoder_weights_sha256": WEIGHTS_SHA256,
+        "train_file": train_csv.name,
+        "train_sha256": sha256_file(train_csv),
+        "n_train": len(examples),
+        "label_counts": dict(sorted(Counter(e.label for e in examples).items())),
+        "kind_counts": dict(sorted(Counter(e.kind for e in examples).items())),
+        "l2": l2,
+        "cv_macro_f1_by_l2": cv,
+        "train_macro_f1": round(train_f1, 4),
+        "command": "klantstem model train-head",
+    }
+    return save_head(out, weight, bias, metadata), metadata
