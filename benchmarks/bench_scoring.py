@@ -34,11 +34,12 @@ from sentiment.locations import shared_data_dir  # noqa: E402
 def _pipeline_runner(cache_dir: str | None) -> Callable[[list[str]], list[str]]:
     """The plain baseline: feature-extraction pipeline, then mean pooling and the same head."""
     import torch
+    from transformers import pipeline
+    from transformers.utils import logging as hf_logging
+
     from sentiment.e5_build import ensure_built
     from sentiment.head import load_head
     from sentiment.registry import DEFAULT_MODEL, REGISTRY
-    from transformers import pipeline
-    from transformers.utils import logging as hf_logging
 
     entry = REGISTRY[DEFAULT_MODEL]
     assert entry.head is not None
@@ -82,6 +83,7 @@ def main() -> int:
     texts, gold = list(data.texts[: args.limit]), data.labels[: args.limit]
 
     import torch
+
     from sentiment import load_scorer
     from sentiment.models import bf16_native
 

@@ -17,7 +17,7 @@ from .datasets import TRAIN_CSV
 from .registry import DEFAULT_MODEL, REGISTRY
 
 EXIT_USER_ERROR = 2
-DEFAULT_EVAL_MODELS = (f"{DEFAULT_MODEL}:int8", f"{DEFAULT_MODEL}:fp32",
+DEFAULT_EVAL_MODELS = (DEFAULT_MODEL, f"{DEFAULT_MODEL}:fp32", f"{DEFAULT_MODEL}:int8",
                        *(name for name in REGISTRY if name != DEFAULT_MODEL))
 
 

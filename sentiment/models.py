@@ -11,6 +11,7 @@ import hashlib
 import os
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,9 @@ class E5HeadNet(torch.nn.Module):
         self.head = head
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(self.head(self.embedder(input_ids, attention_mask)), dim=-1)
+        embedding = self.embedder(input_ids, attention_mask).float()
+        with torch.autocast("cpu", enabled=False):  # the tiny head carries the decision: keep it fp32
+            return torch.softmax(self.head(embedding), dim=-1)
 
 
 @dataclass
@@ -132,8 +135,16 @@ def load_seq_cls(entry: RegistryEntry) -> LoadedModel:
 
 
 def load_e5_embedder(cache_dir: str | os.PathLike[str] | None) -> tuple[E5Embedder, PreTrainedTokenizerBase]:
-    """The built e5 encoder (built on first use) with its tokenizer."""
-    folder = ensure_built(cache_dir)
+    """The built e5 encoder (built on first use, checksums verified on every call) with its tokenizer."""
+    return _load_e5_folder(str(ensure_built(cache_dir)))
+
+
+@lru_cache(maxsize=2)
+def _load_e5_folder(folder: str) -> tuple[E5Embedder, PreTrainedTokenizerBase]:
+    """Loaded once per process: a Prefect worker or test session asks for it many times.
+
+    Callers never modify the returned modules (quantisation and autocast wrap copies).
+    """
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     encoder = AutoModel.from_pretrained(folder, local_files_only=True, add_pooling_layer=False).eval()
     return E5Embedder(encoder).eval(), tokenizer

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,7 @@ def train_head(
     out: Path | None = None,
     *,
     cache_dir: str | os.PathLike[str] | None = None,
+    l2_candidates: Sequence[float] = L2_CANDIDATES,
     progress: bool = False,
 ) -> tuple[Head, dict[str, object]]:
     """Train and save the head; returns it with the metadata written beside it."""
@@ -58,7 +60,7 @@ def train_head(
     features = embed_texts([e.text for e in examples], cache_dir, progress=progress)
     labels = np.array([LABELS.index(e.label) for e in examples])
     groups = [e.topic or f"row{i}" for i, e in enumerate(examples)]
-    l2, cv = select_l2(features, labels, groups, L2_CANDIDATES)
+    l2, cv = select_l2(features, labels, groups, l2_candidates)
     weight, bias = fit_logistic(features, labels, l2)
     train_f1 = macro_f1(labels, predict(features, weight, bias), len(LABELS))
     metadata: dict[str, object] = {

@@ -134,8 +134,8 @@ def test_head_training_is_reproducible(tmp_path, encoder_dir):
         writer = csv.DictWriter(fh, fieldnames=["text", "label", "topic", "kind"])
         writer.writeheader()
         writer.writerows(rows[:150])
-    first, meta = train_head(small, tmp_path / "a.safetensors")
-    second, _ = train_head(small, tmp_path / "b.safetensors")
+    first, meta = train_head(small, tmp_path / "a.safetensors", l2_candidates=(0.01, 0.1))
+    second, _ = train_head(small, tmp_path / "b.safetensors", l2_candidates=(0.01, 0.1))
     assert first.sha8 == second.sha8
     assert meta["n_train"] == 150 and (tmp_path / "a.json").is_file()
 
