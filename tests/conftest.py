@@ -6,6 +6,7 @@ Set before any test module imports Prefect or transformers, so their settings se
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,9 @@ os.environ.update(
     }
 )
 os.environ.pop("KLANTSTEM_AUTHOR_SALT", None)
+# Console scripts installed beside this interpreter (scrapy, duckdb, klantstem) must be found
+# even when the venv is not activated, as in `.venv/bin/python -m pytest`.
+os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
 REPO = Path(__file__).resolve().parent.parent
 
