@@ -142,9 +142,14 @@ def normalise_rating(value: ScrapedNumber, minimum: ScrapedNumber, maximum: Scra
     return Rating(number, low, high, (number - low) / (high - low))
 
 
-def fallback_external_id(url: str, author: str | None, published_at: str, text: str) -> str:
-    """The contract's id for sources without one: ``sha1(url|author|published_at|text)``."""
-    key = "|".join((url, author or "", published_at, text))
+def fallback_external_id(brand: str, author: str | None, published_at: str, text: str) -> str:
+    """The contract's id for sources without one: ``sha1(brand|author|published_at|text)``.
+
+    Deliberately not the page URL: the same review must keep its id when it moves to a later
+    page, when the site changes host or port, or when the configured start URL is edited;
+    otherwise a re-crawl would store it a second time.
+    """
+    key = "|".join((brand, author or "", published_at, text))
     return hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
@@ -162,7 +167,7 @@ def resolve_external_id(item: ReviewItem, allow_fallback: bool) -> str | None:
     published_at = normalise_timestamp(item.published_at)
     if text is None or published_at is None:
         return None
-    return fallback_external_id(item.url, clean_text(item.author), published_at, text)
+    return fallback_external_id(item.brand, clean_text(item.author), published_at, text)
 
 
 # ------------------------------------------------------------------------- pipelines

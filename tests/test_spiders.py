@@ -286,15 +286,24 @@ def test_rating_normalisation(value, low, high, expected):
 
 
 def test_fallback_id_is_the_contract_hash():
-    expected = hashlib.sha1(b"https://s.example/p|Kees|2026-11-18T00:00:00+00:00|Prima").hexdigest()
-    assert fallback_external_id("https://s.example/p", "Kees", "2026-11-18T00:00:00+00:00", "Prima") == expected
+    expected = hashlib.sha1(b"B|Kees|2026-11-18T00:00:00+00:00|Prima").hexdigest()
+    assert fallback_external_id("B", "Kees", "2026-11-18T00:00:00+00:00", "Prima") == expected
+
+
+def test_fallback_id_does_not_depend_on_where_the_review_was_found():
+    """A review without an id keeps its id on another page, host or port (no duplicate on re-crawl)."""
+    here = ReviewItem("ld", "B", None, "http://127.0.0.1:40001/product/b?page=1", published_at="2026-11-18", text="Prima", author="Kees")
+    there = ReviewItem("ld", "B", None, "https://shop.example/product/b?page=3", published_at="2026-11-18", text="Prima", author="Kees")
+    other_brand = ReviewItem("ld", "C", None, here.url, published_at="2026-11-18", text="Prima", author="Kees")
+    assert resolve_external_id(here, allow_fallback=True) == resolve_external_id(there, allow_fallback=True)
+    assert resolve_external_id(here, allow_fallback=True) != resolve_external_id(other_brand, allow_fallback=True)
 
 
 def test_spider_and_pipeline_compute_the_same_fallback_id_from_raw_values():
     raw = ReviewItem(
         "ld", "B", None, "https://s.example/p", published_at="2026-11-18", text="Prima&nbsp;<br>snel", author=" Kees "
     )
-    expected = fallback_external_id("https://s.example/p", "Kees", "2026-11-18T00:00:00+00:00", "Prima\nsnel")
+    expected = fallback_external_id("B", "Kees", "2026-11-18T00:00:00+00:00", "Prima\nsnel")
     assert resolve_external_id(raw, allow_fallback=True) == expected
     assert resolve_external_id(raw, allow_fallback=False) is None
     assert resolve_external_id(ReviewItem("tp", "B", "abc", "u"), allow_fallback=True) == "abc"
