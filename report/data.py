@@ -284,51 +284,29 @@ def _survey(con: duckdb.DuckDBPyConnection, rel: set[str], days: _Index, t_expr:
     return section(**rows)
 
 
-# The per-mention aspect sentiment of the ``mention_aspects`` view (insights/): the mean of the
-# sentences that mention the aspect; label = the class with the highest mean probability, or by
-# score when there are no probabilities. Restated here on the base tables because the view
-# also builds term lists, examples and grades for every row, which costs ~8 s per million
-# mentions; tests/test_report.py checks both give the same numbers.
-ASPECT_SENTIMENT_SQL = """
-    WITH per_aspect AS (
-        SELECT t.mention_id, t.aspect, count(s.label) AS scored, avg(s.score) AS score,
-               avg(s.p_neg) AS p_neg, avg(s.p_neu) AS p_neu, avg(s.p_pos) AS p_pos
-        FROM aspect_tags AS t
-        JOIN aspect_sentences AS s USING (mention_id, sentence_no)
-        GROUP BY t.mention_id, t.aspect
-    )
-    SELECT mention_id, aspect, score,
-           CASE
-               WHEN scored = 0 THEN NULL
-               WHEN p_neg IS NULL THEN CASE WHEN score <= -1.0 / 3 THEN 'neg' WHEN score >= 1.0 / 3 THEN 'pos' ELSE 'neu' END
-               WHEN p_neg >= p_neu AND p_neg >= p_pos THEN 'neg'
-               WHEN p_pos >= p_neu THEN 'pos'
-               ELSE 'neu'
-           END AS sentiment
-    FROM per_aspect
-"""
-
-
 def _aspects(con: duckdb.DuckDBPyConnection, rel: set[str], days: _Index, brand_ix: _Index,
              source_ix: _Index) -> dict[str, Any]:
-    needed = {"mention_aspects", "insight_aspects", "aspect_tags", "aspect_sentences"}
-    if not needed <= rel:
+    """Journey steps per bucket, brand, source and aspect: the aspect's own sentiment from the
+    ``mention_aspect_sentiment`` view (insights/), with each mention's bucket and grade from
+    ``report_mentions`` (the same context ``mention_aspects`` adds, already at hand here)."""
+    if not {"mention_aspects", "insight_aspects"} <= rel:
         return section("missing", f"No journey steps yet: {RUN_INSIGHTS} (it tags mentions with aspects).")
+    # A warehouse whose views predate mention_aspect_sentiment has the same columns in mention_aspects.
+    judgements = "mention_aspect_sentiment" if "mention_aspect_sentiment" in rel else "mention_aspects"
     try:
         aspects = _records(con, "SELECT aspect, label, position FROM insight_aspects ORDER BY position, aspect")
         rows = _columns(
             con,
-            f"""WITH report_aspects AS ({ASPECT_SENTIMENT_SQL})
-               SELECT m.t, m.brand AS b, m.source AS s, a.aspect AS a,
+            f"""SELECT m.t, m.brand AS b, m.source AS s, a.aspect AS a,
                       count(*) AS n,
                       count(a.sentiment) AS sc,
                       count(*) FILTER (WHERE a.sentiment = 'neg') AS neg,
                       count(*) FILTER (WHERE a.sentiment = 'pos') AS pos,
-                      round(coalesce(sum(a.score), 0), 3) AS ss,
+                      round(coalesce(sum(a.sentiment_score), 0), 3) AS ss,
                       count(m.grade) AS r,
                       coalesce(sum(m.grade), 0) AS gs,
                       count(*) FILTER (WHERE m.unhappy) AS unhappy
-               FROM report_aspects AS a
+               FROM {judgements} AS a
                JOIN report_mentions AS m USING (mention_id)
                GROUP BY ALL
                ORDER BY t, b, s, a""",
@@ -368,54 +346,6 @@ def _drivers(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
     return section(rows=rows)
 
 
-# The ``blind_spot_aspects`` view (insights/) without its example lists: which journey steps
-# unhappy customers name in public (negative mentions of the own brand) versus in the survey
-# (scores 0-6), two-proportion z-test when the step is in at least 5 texts. Restated on
-# ``report_mentions`` because the view's examples evaluate ``mention_aspects`` for every
-# mention (~8 s per million); tests/test_report.py checks that both agree.
-BLIND_SPOT_ASPECTS_SQL = """
-    WITH own AS (
-        SELECT brand FROM insight_brands WHERE own
-    ), pub AS (
-        SELECT mention_id FROM report_mentions WHERE sentiment = 'neg' AND brand IN (SELECT brand FROM own)
-    ), srv AS (
-        SELECT answer_id FROM survey_answers WHERE score <= 6
-    ), n AS (
-        SELECT (SELECT count(*) FROM pub) AS n_pub, (SELECT count(*) FROM srv) AS n_srv
-    ), pub_aspects AS (
-        SELECT aspect, count(DISTINCT mention_id) AS y_pub
-        FROM aspect_tags WHERE mention_id IN (SELECT mention_id FROM pub) GROUP BY aspect
-    ), srv_aspects AS (
-        SELECT aspect, count(DISTINCT answer_id) AS y_srv
-        FROM survey_aspects WHERE answer_id IN (SELECT answer_id FROM srv) GROUP BY aspect
-    ), joined AS (
-        SELECT ia.aspect, ia.label, ia.position, n.n_pub, n.n_srv,
-               coalesce(p.y_pub, 0) AS y_pub, coalesce(s.y_srv, 0) AS y_srv
-        FROM insight_aspects AS ia
-        CROSS JOIN n
-        LEFT JOIN pub_aspects AS p USING (aspect)
-        LEFT JOIN srv_aspects AS s USING (aspect)
-    ), stats AS (
-        SELECT *,
-               y_pub / nullif(n_pub, 0) AS share_public,
-               y_srv / nullif(n_srv, 0) AS share_survey,
-               CASE WHEN n_pub > 0 AND n_srv > 0 AND y_pub + y_srv >= 5 AND y_pub + y_srv < n_pub + n_srv THEN
-                   (y_pub / n_pub - y_srv / n_srv)
-                   / sqrt(((y_pub + y_srv) / (n_pub + n_srv)) * (1 - (y_pub + y_srv) / (n_pub + n_srv))
-                          * (1.0 / n_pub + 1.0 / n_srv))
-               END AS z
-        FROM joined
-    )
-    SELECT aspect, label AS aspect_label, position,
-           n_pub AS public_negative_mentions, y_pub AS public_mentions, share_public,
-           n_srv AS survey_unhappy_answers, y_srv AS survey_answers, share_survey,
-           share_public - share_survey AS difference, z,
-           CASE WHEN z >= 1.96 THEN 'public_not_survey' WHEN z <= -1.96 THEN 'survey_not_public' ELSE 'both' END AS direction
-    FROM stats
-    ORDER BY position, aspect
-"""
-
-
 def _blind_spots(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
     if not {"blind_spot_aspects", "blind_spot_terms", "survey_answers"} <= rel:
         return section("missing", f"No blind spots yet: {RUN_SURVEY}.")
@@ -427,7 +357,16 @@ def _blind_spots(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any
         if not own:
             return section("empty", "Blind spots compare the own brand with the survey: mark it with "
                            f"`own = true` in monitor.toml and {RUN_INSIGHTS}.")
-        aspects = _records(con, BLIND_SPOT_ASPECTS_SQL)
+        # The z-test per journey step without the examples (a warehouse whose views predate
+        # blind_spot_aspect_stats has the same columns in blind_spot_aspects).
+        stats = "blind_spot_aspect_stats" if "blind_spot_aspect_stats" in rel else "blind_spot_aspects"
+        aspects = _records(
+            con,
+            f"""SELECT aspect, aspect_label, position, public_negative_mentions, public_mentions, share_public,
+                       survey_unhappy_answers, survey_answers, share_survey, difference, z, direction
+                FROM {stats}
+                ORDER BY position, aspect""",
+        )
         terms = _records(
             con,
             f"""SELECT term, surface, public_mentions, share_public, survey_answers, share_survey, z, direction,

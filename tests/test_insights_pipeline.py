@@ -117,6 +117,15 @@ def test_each_aspect_gets_the_sentiment_of_its_own_sentence_or_clause(config: Mo
     assert (result.mentions_tagged, result.aspect_sentences, result.sentences_scored) == (1, 3, 3)
 
 
+def test_an_aspect_in_several_sentences_is_one_row_with_its_first_sentence_and_distinct_terms(
+        config: MonitorConfig) -> None:
+    load(config, row("a", title=None, text="De bezorger was onbeschoft. Bezorging duurde een week. De bezorging was traag."))
+    refresh_insights(config, FakeScorer(), as_of=AS_OF)
+    assert query(config, "SELECT aspect, sentences, terms, example FROM mention_aspects") == [
+        ("delivery", 3, ["bezorger", "bezorging"], "De bezorger was onbeschoft."),
+    ]
+
+
 def test_refresh_is_incremental_new_or_edited_mentions_only_and_a_new_model_rescores(config: MonitorConfig) -> None:
     load(config, row("a", text="Pakket kwam te laat."), row("b", text="Prijs is prima."), row("c", text="Niets bijzonders."))
     first = refresh_insights(config, FakeScorer(), as_of=AS_OF)
@@ -310,6 +319,6 @@ def test_emerging_topics_are_terms_rising_in_negative_mentions_this_week(config:
 
 def test_views_exist_before_any_refresh_and_are_empty(config: MonitorConfig) -> None:
     load(config, row("a"))
-    for view in ("mention_aspects", "aspect_performance", "key_driver_matrix", "emerging_topics",
-                 "blind_spot_aspects", "blind_spot_terms"):
+    for view in ("mention_aspect_sentiment", "mention_aspects", "aspect_performance", "key_driver_matrix",
+                 "emerging_topics", "blind_spot_aspect_stats", "blind_spot_aspects", "blind_spot_terms"):
         assert query(config, f"SELECT count(*) FROM {view}") == [(0,)], view

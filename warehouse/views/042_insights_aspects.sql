@@ -1,19 +1,25 @@
--- Aspects per mention, with the aspect's own sentiment: the mean of the sentences that
--- mention it (label = the class with the highest mean probability; NULL until scored).
-CREATE OR REPLACE VIEW mention_aspects AS
+-- The aspect's own sentiment per mention: the mean of the sentences that mention it (label =
+-- the class with the highest mean probability; by score when there are no probabilities;
+-- NULL until scored). One row per mention and aspect, without the mention's context:
+-- mention_aspects below adds it, and the dashboard (report/data.py) joins this view to its
+-- own per-mention table.
+-- example = the first sentence that mentions the aspect; terms = the words that tagged it
+-- (distinct, sorted). Both are plain aggregates of the one GROUP BY (no join back to
+-- aspect_sentences, no DISTINCT aggregate), so a query that does not read them does not pay
+-- for them.
+CREATE OR REPLACE VIEW mention_aspect_sentiment AS
 WITH per_aspect AS (
     SELECT
         t.mention_id,
         t.aspect,
         count(*)                              AS sentences,
-        list(DISTINCT t.term)                 AS terms,
-        min(s.sentence_no)                    AS first_sentence_no,
+        list(t.term)                          AS tagged_terms,
         count(s.label)                        AS scored,
         avg(s.score)                          AS score,
         avg(s.p_neg)                          AS p_neg,
         avg(s.p_neu)                          AS p_neu,
         avg(s.p_pos)                          AS p_pos,
-        list(s.label)                         AS labels
+        arg_min(s.sentence, s.sentence_no)    AS example
     FROM aspect_tags AS t
     JOIN aspect_sentences AS s USING (mention_id, sentence_no)
     GROUP BY t.mention_id, t.aspect
@@ -30,6 +36,22 @@ WITH per_aspect AS (
     FROM per_aspect
 )
 SELECT
+    mention_id,
+    aspect,
+    sentences,
+    list_sort(list_distinct(tagged_terms)) AS terms,
+    label                                 AS sentiment,
+    CAST(label = 'neg' AS INTEGER)        AS is_negative,
+    CAST(label = 'pos' AS INTEGER)        AS is_positive,
+    score                                 AS sentiment_score,
+    p_neg,
+    example
+FROM labelled;
+
+-- Aspects per mention, with the aspect's own sentiment (mention_aspect_sentiment) and the
+-- mention's brand, source, kind, Amsterdam day and grade.
+CREATE OR REPLACE VIEW mention_aspects AS
+SELECT
     a.mention_id,
     m.brand,
     m.source,
@@ -40,19 +62,18 @@ SELECT
     ia.position,
     a.sentences,
     a.terms,
-    a.label                               AS sentiment,
-    CAST(a.label = 'neg' AS INTEGER)      AS is_negative,
-    CAST(a.label = 'pos' AS INTEGER)      AS is_positive,
-    a.score                               AS sentiment_score,
+    a.sentiment,
+    a.is_negative,
+    a.is_positive,
+    a.sentiment_score,
     a.p_neg,
     g.grade,
     g.unhappy,
-    s.sentence                            AS example
-FROM labelled AS a
+    a.example
+FROM mention_aspect_sentiment AS a
 JOIN mentions AS m USING (mention_id)
 LEFT JOIN insight_aspects AS ia ON ia.aspect = a.aspect
-LEFT JOIN mention_grades AS g USING (mention_id)
-LEFT JOIN aspect_sentences AS s ON s.mention_id = a.mention_id AND s.sentence_no = a.first_sentence_no;
+LEFT JOIN mention_grades AS g USING (mention_id);
 
 -- Per brand and aspect: how often it is mentioned (importance = share of the brand's
 -- mentions) and how well the brand does on it (share negative, mean score, and among

@@ -10,7 +10,9 @@
 
 -- Per aspect: share of each side's texts that mention it; two-proportion z-test (only when
 -- the aspect is in at least 5 texts on the two sides together; else z is NULL: 'both').
-CREATE OR REPLACE VIEW blind_spot_aspects AS
+-- Counts and the test only, from aggregates: cheap enough for the dashboard (report/data.py)
+-- to read at every build. blind_spot_aspects below adds what was said.
+CREATE OR REPLACE VIEW blind_spot_aspect_stats AS
 WITH own AS (
     SELECT brand FROM insight_brands WHERE own
 ), pub AS (
@@ -22,33 +24,17 @@ WITH own AS (
 ), pub_aspects AS (
     SELECT aspect, count(DISTINCT mention_id) AS y_pub
     FROM aspect_tags WHERE mention_id IN (SELECT mention_id FROM pub) GROUP BY aspect
-), pub_negative_examples AS (
-    SELECT aspect, example, count(*) AS n, max(day) AS last_day
-    FROM mention_aspects
-    WHERE is_negative = 1 AND brand IN (SELECT brand FROM own)
-    GROUP BY aspect, example
-), pub_negative_about AS (
-    SELECT aspect, sum(n) AS negative_about,
-           list(example ORDER BY last_day DESC, example)[1:3] AS public_examples
-    FROM pub_negative_examples
-    GROUP BY aspect
 ), srv_aspects AS (
-    SELECT sa.aspect, count(DISTINCT sa.answer_id) AS y_srv,
-           list(DISTINCT a.answer)[1:3] AS survey_examples
-    FROM survey_aspects AS sa JOIN survey_answers AS a USING (answer_id)
-    WHERE a.score <= 6
-    GROUP BY sa.aspect
+    SELECT aspect, count(DISTINCT answer_id) AS y_srv
+    FROM survey_aspects WHERE answer_id IN (SELECT answer_id FROM srv) GROUP BY aspect
 ), joined AS (
     SELECT
         ia.aspect, ia.label, ia.position, n.n_pub, n.n_srv,
-        coalesce(p.y_pub, 0) AS y_pub, coalesce(s.y_srv, 0) AS y_srv,
-        coalesce(q.negative_about, 0) AS negative_about,
-        q.public_examples, s.survey_examples
+        coalesce(p.y_pub, 0) AS y_pub, coalesce(s.y_srv, 0) AS y_srv
     FROM insight_aspects AS ia
     CROSS JOIN n
     LEFT JOIN pub_aspects AS p USING (aspect)
     LEFT JOIN srv_aspects AS s USING (aspect)
-    LEFT JOIN pub_negative_about AS q USING (aspect)
 ), stats AS (
     SELECT
         *,
@@ -67,17 +53,63 @@ SELECT
     n_pub                                AS public_negative_mentions,
     y_pub                                AS public_mentions,
     share_public,
-    negative_about                       AS public_negative_about_aspect,
     n_srv                                AS survey_unhappy_answers,
     y_srv                                AS survey_answers,
     share_survey,
     share_public - share_survey          AS difference,
     z,
     CASE WHEN z >= 1.96 THEN 'public_not_survey' WHEN z <= -1.96 THEN 'survey_not_public' ELSE 'both' END AS direction,
-    CASE WHEN z >= 1.96 THEN 'Publiek, niet in enquête' WHEN z <= -1.96 THEN 'Enquête, niet publiek' ELSE 'Beide' END AS direction_label,
-    public_examples,
-    survey_examples
+    CASE WHEN z >= 1.96 THEN 'Publiek, niet in enquête' WHEN z <= -1.96 THEN 'Enquête, niet publiek' ELSE 'Beide' END AS direction_label
 FROM stats;
+
+-- blind_spot_aspect_stats with what was said, attached to its per-aspect rows:
+--   public_negative_about_aspect: the own brand's judgements of the aspect that are negative
+--     (mention_aspects.sentiment, the aspect's own sentiment);
+--   public_examples: up to 3 of those sentences, the most recent first (distinct texts);
+--   survey_examples: up to 3 answers scoring 0-6 that name the aspect, the most recent first.
+CREATE OR REPLACE VIEW blind_spot_aspects AS
+WITH own AS (
+    SELECT brand FROM insight_brands WHERE own
+), pub_negative AS (
+    -- one row per aspect and distinct sentence, for the count and the examples alike
+    SELECT aspect, example, count(*) AS n, max(day) AS last_day
+    FROM mention_aspects
+    WHERE is_negative = 1 AND brand IN (SELECT brand FROM own)
+    GROUP BY aspect, example
+), public_side AS (
+    SELECT aspect, sum(n) AS negative_about, list(example ORDER BY last_day DESC, example)[1:3] AS examples
+    FROM pub_negative
+    GROUP BY aspect
+), survey_side AS (
+    SELECT aspect, list(answer ORDER BY last_day DESC, answer)[1:3] AS examples
+    FROM (
+        SELECT sa.aspect, a.answer, max(a.answered_on) AS last_day
+        FROM survey_aspects AS sa JOIN survey_answers AS a USING (answer_id)
+        WHERE a.score <= 6
+        GROUP BY sa.aspect, a.answer
+    )
+    GROUP BY aspect
+)
+SELECT
+    s.aspect,
+    s.aspect_label,
+    s.position,
+    s.public_negative_mentions,
+    s.public_mentions,
+    s.share_public,
+    coalesce(p.negative_about, 0)        AS public_negative_about_aspect,
+    s.survey_unhappy_answers,
+    s.survey_answers,
+    s.share_survey,
+    s.difference,
+    s.z,
+    s.direction,
+    s.direction_label,
+    p.examples                           AS public_examples,
+    v.examples                           AS survey_examples
+FROM blind_spot_aspect_stats AS s
+LEFT JOIN public_side AS p USING (aspect)
+LEFT JOIN survey_side AS v USING (aspect);
 
 -- Per term (stem or two-word phrase; in at least 5 texts on the two sides together): the
 -- log-odds ratio of the share of texts that contain the term, with an informative prior
