@@ -22,6 +22,10 @@ from klantstem.config import Brand, CrawlConfig, Source
 from klantstem.privacy import PSEUDONYMISE_ENV, SALT_ENV
 
 
+#: Suffix of a staging file while its crawl still writes it (see ``run_crawl``).
+PARTIAL_SUFFIX = ".part"
+
+
 class CrawlFailed(RuntimeError):
     """The crawl did not complete; the message is one line naming the source and URL.
 
@@ -122,11 +126,12 @@ def run_crawl(
     that breaks on page 3 still contributes pages 1 and 2.
     """
     output = run_dir / f"{job.slug}.jsonl"
+    partial = output.with_name(output.name + PARTIAL_SUFFIX)  # what Scrapy writes into
     stats_file = run_dir / f"{job.slug}.stats.json"
     log_file = run_dir / f"{job.slug}.log"
     stats_file.unlink(missing_ok=True)
     started = datetime.now(UTC)
-    command = scrapy_command(job, crawl, output, seen_ids, stats_file)
+    command = scrapy_command(job, crawl, partial, seen_ids, stats_file)
     try:
         with open(log_file, "w", encoding="utf-8") as log:
             process = subprocess.run(
@@ -140,6 +145,11 @@ def run_crawl(
             )
     except subprocess.TimeoutExpired:
         raise CrawlFailed(f"{job.source} {job.url}: crawl killed after {crawl.timeout_s:.0f} s") from None
+    finally:
+        # Only a file whose writer has exited is named *.jsonl, so a load running meanwhile
+        # (another flow on another worker) never takes a file that is still being written.
+        if partial.exists():
+            os.replace(partial, output)
     finished = datetime.now(UTC)
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
     if process.returncode != 0:

@@ -8,6 +8,8 @@ file between steps. ``flows/daily.py`` wraps them in Prefect tasks.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,7 +19,7 @@ import pyarrow as pa
 from alerts.engine import AlertEvent
 from alerts.notify import flow_failure_hook  # noqa: F401  (re-exported for flows/daily.py)
 from alerts.pipeline import evaluation_time, run_alerts
-from flows.crawl import CrawlJob
+from flows.crawl import PARTIAL_SUFFIX, CrawlJob
 from klantstem.config import MonitorConfig
 from klantstem.privacy import load_or_create_salt
 from warehouse.connection import connect
@@ -79,29 +81,57 @@ def prepare_run(config: MonitorConfig, run_id: str) -> RunPlan:
         for job in jobs:
             ids = known_external_ids(con, job.source, job.brand)
             plan.seen_ids_file(job).write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
+    # Create the salt file (when the salt is not in the environment) before the crawls start
+    # in parallel: each reads it, and two first readers would both try to create it.
+    author_salt(config)
     return plan
 
 
 def staged_files(config: MonitorConfig) -> list[Path]:
-    """Every staged JSONL not loaded yet, including leftovers of earlier runs that failed to load."""
-    return sorted(config.warehouse.staging_dir.glob("*/*.jsonl"))
+    """Every staged JSONL not loaded yet, including leftovers of earlier runs that failed to load.
+
+    A crawl writes ``*.jsonl.part`` and renames it when its process ends, so files that
+    another flow's crawl is still writing are left alone. A ``.part`` file untouched for
+    longer than a crawl may run belongs to a crawl whose flow died: it is taken over.
+    """
+    staging = config.warehouse.staging_dir
+    stale_before = time.time() - config.crawl.timeout_s - 60
+    for partial in staging.glob(f"*/*.jsonl{PARTIAL_SUFFIX}"):
+        try:
+            if partial.stat().st_mtime < stale_before:
+                log.warning("taking over %s: its crawl ended without renaming it", partial)
+                os.replace(partial, partial.with_name(partial.name.removesuffix(PARTIAL_SUFFIX)))
+        except FileNotFoundError:  # renamed or loaded by another flow meanwhile
+            continue
+    return sorted(staging.glob("*/*.jsonl"))
 
 
 def load_staged(config: MonitorConfig) -> list[FileLoad]:
     """Load each staged file in its own transaction, then delete it: a file is removed only
     once its rows are committed, so a crash between the two at worst loads it again
-    (idempotent), never loses it."""
+    (idempotent), never loses it.
+
+    One connection serves the whole step: closing a connection checkpoints, and DuckDB then
+    rewrites every primary-key index a transaction touched, at a cost that grows with the
+    history - once per step, not once per file."""
     path, timeout = _warehouse(config)
-    loads = []
-    for file in staged_files(config):
-        batch = read_staging_file(file)
-        for reject in batch.rejects:
-            log.warning("rejected %s", reject)
-        with connect(path, timeout_s=timeout) as con:
+    loads: list[FileLoad] = []
+    files = staged_files(config)
+    if not files:
+        return loads
+    with connect(path, timeout_s=timeout) as con:
+        for file in files:
+            try:
+                batch = read_staging_file(file)
+            except FileNotFoundError:  # another flow (on another worker) loaded it first
+                continue
+            log.info("loading %s: %d rows", file.name, batch.table.num_rows)
+            for reject in batch.rejects:
+                log.warning("rejected %s", reject)
             result = upsert_mentions(con, batch.table)
-        file.unlink()
-        log.info("loaded %s: %d new, %d updated, %d rejected", file.name, result.new, result.updated, len(batch.rejects))
-        loads.append(FileLoad(file, result, batch.rejects))
+            file.unlink(missing_ok=True)
+            log.info("loaded %s: %d new, %d updated, %d rejected", file.name, result.new, result.updated, len(batch.rejects))
+            loads.append(FileLoad(file, result, batch.rejects))
     return loads
 
 
@@ -167,15 +197,23 @@ def brand_lines(config: MonitorConfig, as_of: date) -> list[BrandLine]:
     """Per configured brand: all-time volume and negative share, and the same for the spike window."""
     path, timeout = _warehouse(config)
     days = config.alerts.window_days
+    # From the per-day totals (daily_sentiment), not from every mention: the cost stays flat
+    # as the history grows. negative = share * scored is a whole number, rounded back.
     with connect(path, read_only=True, timeout_s=timeout) as con:
         rows = {
             r[0]: r[1:]
             for r in con.execute(
                 """
-                SELECT brand, count(*), count(sentiment), avg(is_negative),
-                       count(*) FILTER (WHERE day > $as_of - $days AND day <= $as_of),
-                       avg(is_negative) FILTER (WHERE day > $as_of - $days AND day <= $as_of)
-                FROM mentions_scored GROUP BY brand
+                WITH d AS (
+                    SELECT brand, day, volume, scored, round(share_negative * scored) AS negative
+                    FROM daily_sentiment WHERE source = 'all'
+                )
+                SELECT brand, CAST(sum(volume) AS BIGINT), CAST(sum(scored) AS BIGINT),
+                       sum(negative) / nullif(sum(scored), 0),
+                       CAST(coalesce(sum(volume) FILTER (WHERE day > $as_of - $days AND day <= $as_of), 0) AS BIGINT),
+                       sum(negative) FILTER (WHERE day > $as_of - $days AND day <= $as_of)
+                         / nullif(sum(scored) FILTER (WHERE day > $as_of - $days AND day <= $as_of), 0)
+                FROM d GROUP BY brand
                 """,
                 {"as_of": as_of, "days": days},
             ).fetchall()

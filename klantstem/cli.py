@@ -112,11 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
     from insights.commands import register as register_insights
     from report.commands import register as register_report
     from sentiment.commands import register as register_sentiment
+    from warehouse.commands import register as register_warehouse
 
     register_sentiment(commands)
     register_alerts(commands)
     register_insights(commands)
     register_report(commands)
+    register_warehouse(commands)
     return parser
 
 

@@ -1,7 +1,10 @@
 """Short-lived DuckDB connections that wait politely for a locked file.
 
-DuckDB allows one writing process per file. Analysts keep the file open in the duckdb CLI
-between runs, so the pipeline opens a connection only for the duration of one step and, if
+DuckDB allows one writing process per file, and a process holding the file open read-only
+(``duckdb -readonly``, a notebook) keeps writers out too: readers share the file lock, a
+writer needs it alone (DuckDB 2.0.1 and the 1.5 CLI behave alike; several read-only
+processes can share it). Analysts keep the file open in the duckdb CLI between runs, so the
+pipeline opens a connection only for the duration of one step and, if
 the file is held by someone else, waits and retries with a message that says what is going
 on instead of failing the daily run.
 """
@@ -9,6 +12,7 @@ on instead of failing the daily run.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +38,15 @@ def is_lock_error(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and any(m in str(exc).lower() for m in _LOCK_MARKERS)
 
 
+_HOLDER = re.compile(r"conflicting lock is held in (.+?) \(PID (\d+)\)", re.IGNORECASE)
+
+
+def lock_holder(exc: BaseException) -> str:
+    """`` (PID 123, duckdb)``: who holds the file, as DuckDB reports it; '' if it does not say."""
+    match = _HOLDER.search(str(exc))
+    return f" (PID {match[2]}, {Path(match[1]).name})" if match else ""
+
+
 def open_with_retry(
     path: Path,
     *,
@@ -55,15 +68,17 @@ def open_with_retry(
         except duckdb.IOException as exc:
             if not is_lock_error(exc):
                 raise
+            holder = lock_holder(exc)
             if waited >= timeout_s:
                 raise WarehouseLockedError(
-                    f"{path}: still locked by another process after {waited:.0f} s "
-                    "(is a duckdb CLI or notebook holding it open for writing?); "
+                    f"{path}: still locked by another process after {waited:.0f} s{holder} "
+                    "(is a duckdb CLI or notebook holding it open? even a read-only session blocks writing); "
                     "close it and run again - staged files are kept until loaded"
                 ) from exc
             log.warning(
-                "%s is locked by another process (%s); waiting %.0f s, %.0f of %.0f s waited",
-                path, str(exc).splitlines()[0][:160], poll_s, waited, timeout_s,
+                "%s is locked by another process%s: an open duckdb session blocks the run's writes, even a "
+                "read-only one; waiting %.0f s and retrying (%.0f of %.0f s waited); staged files are kept until loaded",
+                path, holder, poll_s, waited, timeout_s,
             )
             sleep(poll_s)
             waited += poll_s

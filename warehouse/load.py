@@ -3,6 +3,8 @@
 The key is ``(source, external_id)``: running the same day twice, or re-crawling pages we
 already have, updates the stored row (an edited review, a new company reply) instead of
 adding a second one. Each batch is one transaction, so analysts never see half a batch.
+The incrementally maintained tables (``warehouse/incremental.py``) are updated in the same
+transaction, for the batch's rows and days only.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from warehouse import incremental
 from warehouse.staging import MENTION_SCHEMA
 
 _COLUMNS = [f.name for f in MENTION_SCHEMA]
@@ -33,6 +36,7 @@ def upsert_mentions(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadResu
     because one INSERT ... ON CONFLICT statement may not touch the same row twice.
     """
     batch = batch.select(_COLUMNS).cast(MENTION_SCHEMA)
+    maintained = incremental.is_maintained(con)
     con.register("incoming_batch", batch)
     try:
         con.execute("BEGIN TRANSACTION")
@@ -47,9 +51,8 @@ def upsert_mentions(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadResu
                 """
             )
             unique_rows = con.execute("SELECT count(*) FROM batch").fetchall()[0][0]
-            new = con.execute(
-                "SELECT count(*) FROM batch WHERE mention_id NOT IN (SELECT mention_id FROM mentions)"
-            ).fetchall()[0][0]
+            # New rows = growth of the table: a count, not a lookup of every id in the history.
+            before = con.execute("SELECT count(*) FROM mentions").fetchall()[0][0]
             columns = ", ".join(["mention_id", *_COLUMNS])
             updates = ", ".join(f"{c} = excluded.{c}" for c in _UPDATABLE)
             con.execute(
@@ -59,6 +62,9 @@ def upsert_mentions(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadResu
                 ON CONFLICT (mention_id) DO UPDATE SET {updates}, last_seen_at = excluded.last_seen_at
                 """
             )
+            new = con.execute("SELECT count(*) FROM mentions").fetchall()[0][0] - before
+            if maintained:
+                incremental.after_mentions_upsert(con, "batch", new)
             con.execute("DROP TABLE batch")
             con.execute("COMMIT")
         except Exception:

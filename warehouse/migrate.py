@@ -16,6 +16,8 @@ from importlib.resources.abc import Traversable
 
 import duckdb
 
+from warehouse import incremental
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -73,6 +75,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[Migration]:
             con.execute("ROLLBACK")
             raise
         applied.append(migration)
+    # Tables kept up to date by loads and scoring (migration 004): filled on first use, and
+    # rebuilt when rows were written past them since the last run.
+    incremental.ensure_in_sync(con)
     refresh_views(con)
     return applied
 

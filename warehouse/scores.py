@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from warehouse import incremental
+
 # What the model reads: the title carries much of a review's verdict ("Nooit meer!").
 _TEXT_SQL = "concat_ws('. ', nullif(trim(m.title), ''), m.text)"
 
@@ -38,7 +40,14 @@ class PendingText:
 
 
 def pending_texts(con: duckdb.DuckDBPyConnection, model_id: str) -> list[PendingText]:
-    """Mentions without a score from ``model_id`` for their current text, oldest first."""
+    """Mentions without a score from ``model_id`` for their current text, oldest first.
+
+    While the maintained tables are in sync, ``current_scores`` answers this without hashing
+    every text in the warehouse: only mentions without a current score, or whose text changed
+    since, or whose current score is another model's (after a model change) are looked at.
+    """
+    if incremental.is_maintained(con) and incremental.sync_status(con).in_sync:
+        return _pending_from_current_scores(con, model_id)
     rows = con.execute(
         f"""
         SELECT m.mention_id, {_TEXT_SQL} AS body, md5({_TEXT_SQL}) AS body_md5
@@ -53,22 +62,66 @@ def pending_texts(con: duckdb.DuckDBPyConnection, model_id: str) -> list[Pending
 
 
 def store_scores(con: duckdb.DuckDBPyConnection, scores: pa.Table) -> int:
-    """Upsert one batch of scores (``SCORE_SCHEMA``) in one transaction; returns rows stored."""
+    """Upsert one batch of scores (``SCORE_SCHEMA``) in one transaction; returns rows stored.
+
+    The mentions' current scores and their days' aggregates are updated in the same
+    transaction (``warehouse/incremental.py``)."""
     scores = scores.select(SCORE_SCHEMA.names).cast(SCORE_SCHEMA)
+    maintained = incremental.is_maintained(con)
     con.register("incoming_scores", scores)
     try:
-        con.execute(
-            """
-            INSERT INTO sentiment_scores
-                (mention_id, model_id, text_md5, label, score, p_neg, p_neu, p_pos, language, scored_at)
-            SELECT mention_id, model_id, text_md5, label, score, p_neg, p_neu, p_pos, language, now()
-            FROM incoming_scores
-            ON CONFLICT (mention_id, model_id) DO UPDATE SET
-                text_md5 = excluded.text_md5, label = excluded.label, score = excluded.score,
-                p_neg = excluded.p_neg, p_neu = excluded.p_neu, p_pos = excluded.p_pos,
-                language = excluded.language, scored_at = excluded.scored_at
-            """
-        )
+        con.execute("BEGIN TRANSACTION")
+        try:
+            before = con.execute("SELECT count(*) FROM sentiment_scores").fetchall()[0][0]
+            con.execute(
+                """
+                INSERT INTO sentiment_scores
+                    (mention_id, model_id, text_md5, label, score, p_neg, p_neu, p_pos, language, scored_at)
+                SELECT mention_id, model_id, text_md5, label, score, p_neg, p_neu, p_pos, language, now()
+                FROM incoming_scores
+                ON CONFLICT (mention_id, model_id) DO UPDATE SET
+                    text_md5 = excluded.text_md5, label = excluded.label, score = excluded.score,
+                    p_neg = excluded.p_neg, p_neu = excluded.p_neu, p_pos = excluded.p_pos,
+                    language = excluded.language, scored_at = excluded.scored_at
+                """
+            )
+            if maintained:
+                new = con.execute("SELECT count(*) FROM sentiment_scores").fetchall()[0][0] - before
+                incremental.after_scores_stored(con, "incoming_scores", new)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
     finally:
         con.unregister("incoming_scores")
     return scores.num_rows
+
+
+def _pending_from_current_scores(con: duckdb.DuckDBPyConnection, model_id: str) -> list[PendingText]:
+    # Joining on published_at as well lets DuckDB skip the parts of ``mentions`` outside the
+    # candidates' time range (it pushes the candidates' min/max into the scan).
+    select = f"""
+        SELECT m.mention_id, {_TEXT_SQL} AS body, c.text_md5 AS body_md5, m.published_at
+        FROM current_scores AS c
+        JOIN mentions AS m ON m.mention_id = c.mention_id AND m.published_at = c.published_at
+    """
+    # A text changed since it was scored was loaded after it: changed_at > scored_at. That
+    # timestamp comparison discards almost every row before any md5 is compared.
+    parts = [
+        f"""{select} WHERE (c.scored_at IS NULL OR c.changed_at IS NULL OR c.changed_at > c.scored_at)
+            AND (c.model_id IS NULL OR (c.model_id = $model AND c.scored_md5 IS DISTINCT FROM c.text_md5))"""
+    ]
+    others = con.execute(
+        "SELECT count(*) FROM current_scores WHERE model_id IS NOT NULL AND model_id <> $model", {"model": model_id}
+    ).fetchall()[0][0]
+    if others:  # current score from another model: this model may still have one (rare: after a model change)
+        parts.append(
+            f"""{select}
+            LEFT JOIN sentiment_scores AS s ON s.mention_id = c.mention_id AND s.model_id = $model
+            WHERE c.model_id <> $model AND (s.mention_id IS NULL OR s.text_md5 <> c.text_md5)"""
+        )
+    rows = con.execute(
+        f"SELECT mention_id, body, body_md5 FROM ({' UNION ALL '.join(parts)}) ORDER BY published_at, mention_id",
+        {"model": model_id},
+    ).fetchall()
+    return [PendingText(*row) for row in rows]

@@ -1,3 +1,6 @@
+-- Reference definition, computed from the base tables on every query. In a warehouse with
+-- migration 004, 050_incremental.sql replaces mentions_scored with the same columns read from the
+-- incrementally maintained tables (and falls back to this computation when they lag).
 -- Every mention with its current sentiment: the most recent score of any model, so that
 -- after a model change analysts see the new model's scores as soon as they exist.
 CREATE OR REPLACE VIEW mentions_scored AS

@@ -1,3 +1,6 @@
+-- Reference definition, computed from the base tables on every query. In a warehouse with
+-- migration 004, 050_incremental.sql replaces daily_sentiment with the same columns read from the
+-- incrementally maintained tables (and falls back to this computation when they lag).
 -- Daily sentiment per brand and source (Amsterdam calendar days), plus one row per brand
 -- and day over all sources (source = 'all'): the line a reputation manager looks at first.
 -- Shares are of *scored* mentions, so a day whose texts are not scored yet does not look

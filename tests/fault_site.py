@@ -1,0 +1,140 @@
+"""A loopback site that misbehaves on purpose, for the source-fault drills
+(tests/test_drills_faults.py): rate limits with Retry-After, 503 bursts, a page that never
+answers, a redirect to a login page, robots.txt refusals, next to pages that work.
+
+Trustpilot-style pages live under ``/review/<case>``, JSON-LD pages under ``/shop/<case>``:
+
+=========== =======================================================================
+case        what the server does
+=========== =======================================================================
+ok          a page with three reviews
+slowdown    429 with ``Retry-After: 1`` on the first request, then the page
+ratelimited 429 with ``Retry-After: 1`` every time
+burst       503 on the first two requests, then the page
+down        503 every time
+stall       accepts the request and never answers (until the server stops)
+login       302 to ``/login?next=...``, an HTML login form without review data
+=========== =======================================================================
+
+``/private/...`` is disallowed in robots.txt (any case name works behind it).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+ROBOTS = "User-agent: *\nDisallow: /private/\n"
+LOGIN_PAGE = ("<html><head><title>Inloggen</title></head><body><form action='/login' method='post'>"
+              "<input name='email'><input name='password' type='password'><button>Inloggen</button></form></body></html>")
+
+
+def reviews(case: str, n: int = 3) -> list[dict[str, Any]]:
+    return [
+        {"id": f"{case}-{i}", "rating": 1 + i % 5, "title": f"Titel {i}", "text": f"Review {i} over {case}: prima geholpen.",
+         "language": "nl", "dates": {"publishedDate": f"2026-11-2{i}T10:00:00.000Z"},
+         "consumer": {"displayName": f"Klant {i}"}, "reply": None}
+        for i in range(n)
+    ]
+
+
+def trustpilot_page(items: list[dict[str, Any]]) -> str:
+    data = {"props": {"pageProps": {"reviews": items, "filters": {"pagination": {"currentPage": 1, "totalPages": 1}}}}}
+    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    return f'<html><body><script id="__NEXT_DATA__" type="application/json">{payload}</script></body></html>'
+
+
+def jsonld_nodes(items: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
+    """schema.org Review nodes with the same content as ``reviews`` (Trustpilot shape)."""
+    return [
+        {"@type": "Review", "@id": f"{base}/shop/r/{r['id']}", "datePublished": r["dates"]["publishedDate"],
+         "name": r["title"], "reviewBody": r["text"], "author": {"@type": "Person", "name": r["consumer"]["displayName"]},
+         "reviewRating": {"@type": "Rating", "ratingValue": r["rating"], "bestRating": 5, "worstRating": 1}}
+        for r in items
+    ]
+
+
+def jsonld_page(items: list[dict[str, Any]], base: str, nodes: list[dict[str, Any]] | None = None) -> str:
+    nodes = jsonld_nodes(items, base) if nodes is None else nodes
+    block = json.dumps({"@context": "https://schema.org", "@type": "Product", "name": "Winkel", "review": nodes},
+                       ensure_ascii=False).replace("</", "<\\/")
+    return f'<html><head><script type="application/ld+json">{block}</script></head><body></body></html>'
+
+
+class FaultSite:
+    """``with FaultSite() as site: site.url("/review/burst")``; ``site.hits[path]`` lists request times."""
+
+    def __init__(self) -> None:
+        self.hits: dict[str, list[float]] = defaultdict(list)
+        self.stopping = threading.Event()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                site.handle(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def __enter__(self) -> FaultSite:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _send(self, h: BaseHTTPRequestHandler, status: int, body: str = "", headers: dict[str, str] | None = None,
+              content_type: str = "text/html; charset=utf-8") -> None:
+        data = body.encode("utf-8")
+        h.send_response(status)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            h.send_header(name, value)
+        h.end_headers()
+        h.wfile.write(data)
+
+    def handle(self, h: BaseHTTPRequestHandler) -> None:
+        path = h.path.split("?", 1)[0]
+        self.hits[path].append(time.monotonic())
+        count = len(self.hits[path])
+        if path == "/robots.txt":
+            return self._send(h, 200, ROBOTS, content_type="text/plain")
+        if path == "/login":
+            return self._send(h, 200, LOGIN_PAGE)
+        parts = path.strip("/").split("/")
+        if parts and parts[0] == "private":
+            parts = parts[1:]
+        if len(parts) != 2 or parts[0] not in ("review", "shop"):
+            return self._send(h, 404, "not found")
+        kind, case = parts
+        page = trustpilot_page(reviews(case)) if kind == "review" else jsonld_page(reviews(case), self.base_url)
+        if case == "ok":
+            return self._send(h, 200, page)
+        if case == "slowdown":
+            return self._send(h, 429, "slow down", {"Retry-After": "1"}) if count == 1 else self._send(h, 200, page)
+        if case == "ratelimited":
+            return self._send(h, 429, "slow down", {"Retry-After": "1"})
+        if case == "burst":
+            return self._send(h, 503, "busy") if count <= 2 else self._send(h, 200, page)
+        if case == "down":
+            return self._send(h, 503, "maintenance")
+        if case == "stall":
+            self.stopping.wait(120)
+            return None
+        if case == "login":
+            return self._send(h, 302, "", {"Location": f"/login?next={path}"})
+        return self._send(h, 404, "not found")

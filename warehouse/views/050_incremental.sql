@@ -1,0 +1,122 @@
+-- mentions_scored and daily_sentiment on the incrementally maintained tables of migration 004
+-- (current_scores, daily_aggregates): same names and columns as 010 and 020, which they
+-- replace in a migrated warehouse, but the cost of a query grows with the days it asks for,
+-- not with the history. A filter on day, published_at, brand or source skips the rest.
+
+-- Do the maintained tables account for every mention and score? false after rows were written
+-- by hand (or by a test fixture) past warehouse.load/scores; then the views below compute
+-- everything from mentions and sentiment_scores, as 010/020 do, until the next daily run or
+-- `klantstem warehouse rebuild` rebuilds the tables.
+CREATE OR REPLACE VIEW warehouse_sync_status AS
+SELECT
+    n.mentions_rows,
+    n.scores_rows,
+    s.mentions_rows AS maintained_mentions_rows,
+    s.scores_rows   AS maintained_scores_rows,
+    s.rebuilt_at,
+    coalesce(s.mentions_rows = n.mentions_rows AND s.scores_rows = n.scores_rows, false) AS in_sync
+FROM (SELECT (SELECT count(*) FROM mentions) AS mentions_rows,
+             (SELECT count(*) FROM sentiment_scores) AS scores_rows) AS n
+LEFT JOIN (SELECT * FROM warehouse_sync LIMIT 1) AS s ON true;
+
+-- mentions_scored computed from mentions and sentiment_scores (as 010 does), with rows only
+-- while warehouse_sync_status.in_sync is false: the fallback half of mentions_scored. The
+-- check sits on each table it reads, so while in sync nothing is scanned or ranked.
+CREATE OR REPLACE VIEW mentions_scored_recomputed AS
+SELECT
+    m.mention_id,
+    m.brand,
+    m.source,
+    m.kind,
+    m.url,
+    m.published_at,
+    CAST(timezone('Europe/Amsterdam', m.published_at) AS DATE) AS day,
+    m.title,
+    m.text,
+    m.rating,
+    m.rating_normalised,
+    m.author,
+    m.reply IS NOT NULL                           AS has_reply,
+    coalesce(s.language, m.language)              AS language,
+    s.label                                       AS sentiment,
+    CAST(s.label = 'neg' AS INTEGER)              AS is_negative,
+    CAST(s.label = 'neu' AS INTEGER)              AS is_neutral,
+    CAST(s.label = 'pos' AS INTEGER)              AS is_positive,
+    s.score                                       AS sentiment_score,
+    s.model_id,
+    s.scored_at
+FROM (
+    SELECT m.* FROM mentions AS m, (SELECT 1 FROM warehouse_sync_status WHERE NOT in_sync) AS gate
+) AS m
+LEFT JOIN (
+    SELECT s.* FROM sentiment_scores AS s, (SELECT 1 FROM warehouse_sync_status WHERE NOT in_sync) AS gate
+    QUALIFY row_number() OVER (PARTITION BY s.mention_id ORDER BY s.scored_at DESC, s.model_id) = 1
+) AS s USING (mention_id);
+
+-- Every mention with its current sentiment: the most recent score of any model, so that after
+-- a model change analysts see the new model's scores as soon as they exist.
+CREATE OR REPLACE VIEW mentions_scored AS
+SELECT
+    m.mention_id,
+    m.brand,
+    m.source,
+    m.kind,
+    m.url,
+    m.published_at,
+    c.day,                                                            -- Amsterdam calendar day
+    m.title,
+    m.text,
+    m.rating,
+    m.rating_normalised,
+    m.author,
+    m.reply IS NOT NULL                           AS has_reply,
+    coalesce(c.language, m.language)              AS language,
+    c.label                                       AS sentiment,
+    CAST(c.label = 'neg' AS INTEGER)              AS is_negative,   -- NULL while unscored
+    CAST(c.label = 'neu' AS INTEGER)              AS is_neutral,
+    CAST(c.label = 'pos' AS INTEGER)              AS is_positive,
+    c.score                                       AS sentiment_score,
+    c.model_id,
+    c.scored_at
+FROM mentions AS m
+-- published_at in the join lets a filter on day (current_scores) also skip parts of mentions
+JOIN current_scores AS c ON c.mention_id = m.mention_id AND c.published_at = m.published_at
+CROSS JOIN (SELECT 1 FROM warehouse_sync_status WHERE in_sync) AS gate
+UNION ALL
+SELECT * FROM mentions_scored_recomputed;
+
+-- Daily sentiment per brand and source (Amsterdam calendar days), plus one row per brand
+-- and day over all sources (source = 'all'): the line a reputation manager looks at first.
+-- Shares are of *scored* mentions, so a day whose texts are not scored yet does not look
+-- artificially positive; `scored` says how many that is.
+CREATE OR REPLACE VIEW daily_sentiment AS
+SELECT
+    a.day,
+    a.brand,
+    coalesce(a.source, 'all')                          AS source,
+    CAST(sum(a.volume) AS BIGINT)                      AS volume,
+    CAST(sum(a.scored) AS BIGINT)                      AS scored,
+    sum(a.negative) / nullif(sum(a.scored), 0)         AS share_negative,
+    sum(a.neutral) / nullif(sum(a.scored), 0)          AS share_neutral,
+    sum(a.positive) / nullif(sum(a.scored), 0)         AS share_positive,
+    sum(a.score_sum) / nullif(sum(a.scored), 0)        AS mean_score,
+    CAST(sum(a.rated) AS BIGINT)                       AS rated,
+    sum(a.rating_sum) / nullif(sum(a.rated), 0)        AS mean_rating_normalised
+FROM daily_aggregates AS a
+CROSS JOIN (SELECT 1 FROM warehouse_sync_status WHERE in_sync) AS gate
+GROUP BY GROUPING SETS ((a.day, a.brand, a.source), (a.day, a.brand))
+UNION ALL
+SELECT
+    day,
+    brand,
+    coalesce(source, 'all')   AS source,
+    count(*)                  AS volume,
+    count(sentiment)          AS scored,
+    avg(is_negative)          AS share_negative,
+    avg(is_neutral)           AS share_neutral,
+    avg(is_positive)          AS share_positive,
+    avg(sentiment_score)      AS mean_score,
+    count(rating_normalised)  AS rated,
+    avg(rating_normalised)    AS mean_rating_normalised
+FROM mentions_scored_recomputed
+GROUP BY GROUPING SETS ((day, brand, source), (day, brand));
