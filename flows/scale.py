@@ -37,7 +37,8 @@ from flows.summary import SourceReport
 from klantstem.config import load_config
 from warehouse.connection import connect
 from warehouse.crawl_runs import record_crawl_runs
-from warehouse.scores import SCORE_SCHEMA, pending_texts, store_scores
+from warehouse.models import scoring_model
+from warehouse.scores import pending_texts, score_table, store_scores
 
 TASK_RUNNER_ENV = "KLANTSTEM_TASK_RUNNER"  # dask | process
 DASK_ADDRESS_ENV = "KLANTSTEM_DASK_ADDRESS"  # tcp://scheduler:8786; unset: a temporary local cluster
@@ -79,14 +80,7 @@ def score_shard(model: str, batch_size: int, max_length: int, shard: list[tuple[
     scorer = _scorer(model, batch_size, max_length)
     scores = scorer.score([text for _, text, _ in shard])
     get_run_logger().info("scored %d texts in process %d on %s", len(shard), os.getpid(), socket.gethostname())
-    return pa.Table.from_pylist(
-        [
-            {"mention_id": mention_id, "model_id": scorer.model_id, "text_md5": md5, "label": s.label,
-             "score": s.score, "p_neg": s.p_neg, "p_neu": s.p_neu, "p_pos": s.p_pos, "language": s.language}
-            for (mention_id, _, md5), s in zip(shard, scores, strict=True)
-        ],
-        schema=SCORE_SCHEMA,
-    )
+    return score_table(scorer.model_id, [(mention_id, md5) for mention_id, _, md5 in shard], scores)
 
 
 @flow(name="score-sentiment", task_runner=scoring_task_runner())
@@ -95,7 +89,9 @@ def score_sentiment(config_path: str = "monitor.toml", shard_size: int = 2048) -
     logger = get_run_logger()
     config = load_config(config_path)
     settings = config.sentiment
-    model_id = _scorer(settings.model, settings.batch_size, settings.max_length).model_id
+    model = scoring_model(config.warehouse.path, settings.model, use_adapted=settings.use_adapted,
+                          timeout_s=config.warehouse.lock_timeout_s)
+    model_id = _scorer(model, settings.batch_size, settings.max_length).model_id
     path, timeout = config.warehouse.path, config.warehouse.lock_timeout_s
     with connect(path, read_only=True, timeout_s=timeout) as con:
         pending = pending_texts(con, model_id)
@@ -106,7 +102,7 @@ def score_sentiment(config_path: str = "monitor.toml", shard_size: int = 2048) -
     logger.info("%d texts to score with %s in %d shard(s)", len(pending), model_id, len(shards))
     futures = [
         score_shard.with_options(task_run_name=f"score-shard-{i}").submit(
-            settings.model, settings.batch_size, settings.max_length, shard
+            model, settings.batch_size, settings.max_length, shard
         )
         for i, shard in enumerate(shards)
     ]

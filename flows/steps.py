@@ -13,8 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from alerts.engine import AlertEvent
 from alerts.notify import flow_failure_hook  # noqa: F401  (re-exported for flows/daily.py)
@@ -25,8 +24,12 @@ from klantstem.privacy import load_or_create_salt
 from warehouse.connection import connect
 from warehouse.load import LoadResult, known_external_ids, upsert_mentions
 from warehouse.migrate import migrate, refresh_views
-from warehouse.scores import SCORE_SCHEMA, pending_texts, store_scores
+from warehouse.models import scoring_model
+from warehouse.scores import pending_texts, score_table, store_scores
 from warehouse.staging import read_staging_file
+
+if TYPE_CHECKING:  # torch is imported only by the steps that score
+    from sentiment import Scorer
 
 log = logging.getLogger(__name__)
 
@@ -135,12 +138,19 @@ def load_staged(config: MonitorConfig) -> list[FileLoad]:
     return loads
 
 
-def score_pending(config: MonitorConfig, progress: bool = False) -> ScoringSummary:
-    """Score every mention the configured model has not scored (for its current text)."""
-    from sentiment import load_scorer  # torch import is slow; only the scoring step pays it
+def configured_scorer(config: MonitorConfig) -> Scorer:
+    """The scorer every step uses: the configured model, or the head `model adapt` activated for it."""
+    from sentiment import load_scorer  # torch import is slow; only the scoring steps pay it
 
     settings = config.sentiment
-    scorer = load_scorer(settings.model, batch_size=settings.batch_size, max_length=settings.max_length)
+    model = scoring_model(config.warehouse.path, settings.model, use_adapted=settings.use_adapted,
+                          timeout_s=config.warehouse.lock_timeout_s)
+    return load_scorer(model, batch_size=settings.batch_size, max_length=settings.max_length)
+
+
+def score_pending(config: MonitorConfig, progress: bool = False) -> ScoringSummary:
+    """Score every mention the configured model has not scored (for its current text)."""
+    scorer = configured_scorer(config)
     path, timeout = _warehouse(config)
     with connect(path, timeout_s=timeout) as con:
         pending = pending_texts(con, scorer.model_id)
@@ -148,23 +158,7 @@ def score_pending(config: MonitorConfig, progress: bool = False) -> ScoringSumma
     for start in range(0, len(pending), SCORE_CHUNK):
         chunk = pending[start : start + SCORE_CHUNK]
         scores = scorer.score([p.text for p in chunk], progress=progress)
-        table = pa.Table.from_pylist(
-            [
-                {
-                    "mention_id": p.mention_id,
-                    "model_id": scorer.model_id,
-                    "text_md5": p.text_md5,
-                    "label": s.label,
-                    "score": s.score,
-                    "p_neg": s.p_neg,
-                    "p_neu": s.p_neu,
-                    "p_pos": s.p_pos,
-                    "language": s.language,
-                }
-                for p, s in zip(chunk, scores, strict=True)
-            ],
-            schema=SCORE_SCHEMA,
-        )
+        table = score_table(scorer.model_id, [(p.mention_id, p.text_md5) for p in chunk], scores)
         with connect(path, timeout_s=timeout) as con:
             store_scores(con, table)
     return ScoringSummary(scorer.model_id, len(pending))

@@ -27,7 +27,8 @@ import duckdb
 import numpy as np
 from scipy import stats
 
-from insights.db import insert_rows, transaction
+from insights.db import insert_rows
+from warehouse.connection import transaction
 
 ALL_BRANDS = "Alle merken"
 

@@ -25,7 +25,8 @@ import duckdb
 import numpy as np
 from scipy import stats
 
-from insights.db import insert_rows, transaction
+from insights.db import insert_rows
+from warehouse.connection import transaction
 
 
 @dataclass(frozen=True)

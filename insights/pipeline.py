@@ -25,14 +25,15 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 
 from insights.aspects import AspectTagger
-from insights.db import insert_rows, insert_table, transaction
+from insights.db import insert_rows, insert_table
 from insights.drivers import compute_key_drivers, store_key_drivers
 from insights.emerging import compute_emerging, store_emerging
 from insights.survey import retag_survey_answers
 from insights.tagging import brand_words, tag_texts, tagger_for
 from klantstem.config import MonitorConfig
-from warehouse.connection import connect
+from warehouse.connection import connect, transaction
 from warehouse.migrate import migrate
+from warehouse.models import scoring_model
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +211,7 @@ def score_aspect_sentences(config: MonitorConfig, scorer: SentenceScorer | None 
     model is loaded, and only when there is something to score. Returns (scored, model id)."""
     path, timeout = config.warehouse.path, config.warehouse.lock_timeout_s
     settings = config.sentiment
+    model = scoring_model(path, settings.model, use_adapted=settings.use_adapted, timeout_s=timeout)
     with connect(path, read_only=True, timeout_s=timeout) as con:
         known = _last_model(con, settings.model)
         if scorer is None:
@@ -228,7 +230,7 @@ def score_aspect_sentences(config: MonitorConfig, scorer: SentenceScorer | None 
     if scorer is None:
         from sentiment import load_scorer  # torch import is slow: only when there is work
 
-        scorer = load_scorer(settings.model, batch_size=settings.batch_size, max_length=settings.max_length)
+        scorer = load_scorer(model, batch_size=settings.batch_size, max_length=settings.max_length)
     model_id = scorer.model_id
     with connect(path, read_only=True, timeout_s=timeout) as con:
         pending = con.execute(

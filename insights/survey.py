@@ -37,11 +37,11 @@ from typing import Any
 import pyarrow as pa
 
 from insights.aspects import AspectTagger
-from insights.db import insert_table, transaction
+from insights.db import insert_table
 from insights.tagging import brand_words
 from insights.text import fold, terms
 from klantstem.config import MonitorConfig
-from warehouse.connection import connect
+from warehouse.connection import connect, transaction
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("date", "datum"),

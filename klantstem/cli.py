@@ -109,12 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Each area registers its own subcommands: one import and one call per area.
     from alerts.commands import register as register_alerts
+    from flows.commands import register as register_flows
     from insights.commands import register as register_insights
     from report.commands import register as register_report
     from sentiment.commands import register as register_sentiment
     from warehouse.commands import register as register_warehouse
 
-    register_sentiment(commands)
+    model_actions = register_sentiment(commands)
+    register_flows(commands, model_actions)
     register_alerts(commands)
     register_insights(commands)
     register_report(commands)

@@ -191,6 +191,8 @@ class WarehouseConfig(_Strict):
 
 class SentimentConfig(_Strict):
     model: str = Field(default="e5-small-nl", description="Registry name, hub id or local path.")
+    use_adapted: bool = Field(default=True, description="Score with the head `klantstem model adapt` accepted "
+                              "for this model, when there is one.")
     batch_size: int = Field(default=32, ge=1, le=1024)
     max_length: int = Field(default=256, ge=16, le=4096)
 

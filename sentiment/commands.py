@@ -13,7 +13,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from .datasets import TRAIN_CSV
+from .datasets import TRAIN_DIR
 from .registry import DEFAULT_MODEL, REGISTRY
 
 EXIT_USER_ERROR = 2
@@ -41,8 +41,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_train_head(args: argparse.Namespace) -> int:
     from .train import train_head
 
-    if not args.train.is_file():
-        print(f"klantstem: error: training file not found: {args.train}", file=sys.stderr)
+    if not args.train.exists():
+        print(f"klantstem: error: training data not found: {args.train}", file=sys.stderr)
         return EXIT_USER_ERROR
     try:
         head, metadata = train_head(args.train, args.out, cache_dir=args.cache_dir, progress=True)
@@ -86,8 +86,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``model`` and ``eval`` to the ``klantstem`` command line."""
+def register(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+    """Add ``model`` and ``eval`` to the ``klantstem`` command line; returns the ``model`` actions
+    so that commands wiring the model to the warehouse (``model adapt``) join them."""
     model = subparsers.add_parser("model", help="build, train and list sentiment models",
                                   description="Manage the sentiment models.")
     actions = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
@@ -102,12 +103,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     build.set_defaults(handler=_cmd_build)
 
     train = actions.add_parser(
-        "train-head", help=f"train the {DEFAULT_MODEL} sentiment head on the project's Dutch sentences",
+        "train-head", help=f"train the {DEFAULT_MODEL} sentiment head on the project's own training texts",
         description="Embed the training sentences with the frozen e5 encoder, choose the L2 strength "
         "by topic-grouped cross-validation and fit a logistic-regression head. Deterministic: the "
         "same file gives the same head and model id. Never train on ../shared/data.")
-    train.add_argument("--train", type=Path, default=TRAIN_CSV,
-                       help="CSV with text,label,topic,kind (default: sentiment/data/train_nl.csv)")
+    train.add_argument("--train", type=Path, default=TRAIN_DIR,
+                       help="a CSV with text,label,domain,topic,kind,locale or a folder of them "
+                       "(default: sentiment/data/train/)")
     train.add_argument("--out", type=Path, default=None,
                        help="head file to write (default: sentiment/heads/e5-small-nl.safetensors)")
     _cache_arg(train)
@@ -138,3 +140,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     evaluate.add_argument("--no-progress", action="store_true", help="no progress bars")
     _cache_arg(evaluate)
     evaluate.set_defaults(handler=_cmd_eval)
+    return actions

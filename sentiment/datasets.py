@@ -15,8 +15,10 @@ from pathlib import Path
 
 from .labels import LABELS
 
-TRAIN_CSV = Path(__file__).resolve().parent / "data" / "train_nl.csv"
+TRAIN_DIR = Path(__file__).resolve().parent / "data" / "train"
 _LABEL_WORDS = {"negative": "neg", "neutral": "neu", "positive": "pos", "neg": "neg", "neu": "neu", "pos": "pos"}
+#: Columns every training file has; ``domain`` and ``locale`` are optional (blank when absent).
+TRAIN_COLUMNS = ("text", "label", "domain", "topic", "kind", "locale")
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Example:
     label: str  # neg / neu / pos
     topic: str
     kind: str
+    domain: str = ""
+    locale: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,17 +42,41 @@ class EvalSet:
     classes: tuple[str, ...]
 
 
-def load_training(path: Path = TRAIN_CSV) -> list[Example]:
-    """``text,label,topic,kind`` rows; label is negative/neutral/positive (or neg/neu/pos)."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    examples = []
-    for n, row in enumerate(rows, start=2):
-        label = _LABEL_WORDS.get((row.get("label") or "").strip().lower())
-        text = (row.get("text") or "").strip()
-        if label is None or not text:
-            raise ValueError(f"{path}:{n}: need a text and a label in {sorted(_LABEL_WORDS)}")
-        examples.append(Example(text, label, (row.get("topic") or "").strip(), (row.get("kind") or "").strip()))
+def training_files(path: Path = TRAIN_DIR) -> list[Path]:
+    """The CSV files a training path stands for: the file itself, or every ``*.csv`` in a folder (sorted)."""
+    if path.is_dir():
+        files = sorted(path.glob("*.csv"))
+        if not files:
+            raise ValueError(f"{path}: no *.csv training files in this folder")
+        return files
+    if not path.is_file():
+        raise ValueError(f"training data not found: {path}")
+    return [path]
+
+
+def load_training(path: Path = TRAIN_DIR) -> list[Example]:
+    """Rows of one training CSV or of every CSV in a folder, in file order.
+
+    Columns ``text,label[,domain],topic,kind[,locale]``; label is negative/neutral/positive
+    (or neg/neu/pos). A text that occurs twice (also across files) is refused: it would
+    weigh double and leak across cross-validation folds.
+    """
+    examples: list[Example] = []
+    seen: dict[str, str] = {}
+    for file in training_files(path):
+        with open(file, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        for n, row in enumerate(rows, start=2):
+            label = _LABEL_WORDS.get((row.get("label") or "").strip().lower())
+            text = (row.get("text") or "").strip()
+            if label is None or not text:
+                raise ValueError(f"{file}:{n}: need a text and a label in {sorted(_LABEL_WORDS)}")
+            key = " ".join(text.lower().split())
+            if key in seen:
+                raise ValueError(f"{file}:{n}: duplicate text (also in {seen[key]})")
+            seen[key] = f"{file.name}:{n}"
+            examples.append(Example(text, label, *((row.get(c) or "").strip() for c in ("topic", "kind", "domain",
+                                                                                       "locale"))))
     return examples
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors.numpy import load_file, save_file
+from scipy.optimize import minimize
 
 HEAD_FORMAT = 1
 
@@ -78,36 +79,52 @@ def save_head(path: Path, weight: np.ndarray, bias: np.ndarray, metadata: dict[s
 
 
 def fit_logistic(
-    features: np.ndarray, labels: np.ndarray, l2: float, n_classes: int = 3
+    features: np.ndarray, labels: np.ndarray, l2: float, n_classes: int = 3,
+    sample_weight: np.ndarray | None = None,
+    prior: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Class-balanced multinomial logistic regression, standardisation folded into the weights.
 
-    Full-batch L-BFGS in float64 from zeros: deterministic, so the same data gives
-    byte-identical heads. Features are standardised for a well-conditioned fit and the
-    scaling is folded back, so the shipped head is one plain linear layer.
+    Full-batch L-BFGS (SciPy) in float64 from a fixed start: deterministic, so the same data
+    gives byte-identical heads on the same machine. Features are standardised for a
+    well-conditioned fit and the scaling is folded back, so the head is one plain linear layer.
+    ``sample_weight`` lets some rows count more (a reputation manager's corrections, the
+    brand's own reviews in ``model adapt``); classes stay balanced by their summed weight.
+    ``prior`` (a head's weight and bias) pulls the weights towards that head instead of
+    towards zero: adapting the shipped head to a brand's reviews keeps what it knows where
+    the brand's data says nothing (e.g. the neutral class, which star ratings rarely show).
     """
-    x = torch.from_numpy(features.astype(np.float64))
-    y = torch.from_numpy(labels.astype(np.int64))
-    mu, sigma = x.mean(0), x.std(0).clamp_min(1e-6)
+    x = np.asarray(features, dtype=np.float64)
+    y = np.asarray(labels, dtype=np.int64)
+    n, dim = x.shape
+    sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    mu, sigma = x.mean(0), x.std(0, ddof=1).clip(min=1e-6) if n > 1 else np.ones(dim)
     z = (x - mu) / sigma
-    counts = torch.bincount(y, minlength=n_classes).double().clamp_min(1.0)
-    class_weight = counts.sum() / (n_classes * counts)
-    w = torch.zeros(n_classes, z.shape[1], dtype=torch.float64, requires_grad=True)
-    b = torch.zeros(n_classes, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], lr=1.0, max_iter=500, tolerance_grad=1e-9,
-                            tolerance_change=1e-12, history_size=20, line_search_fn="strong_wolfe")
+    counts = np.bincount(y, weights=sw, minlength=n_classes).clip(min=1e-9)
+    row_weight = sw * (counts.sum() / (n_classes * counts))[y]
+    row_weight /= row_weight.mean()
+    onehot = np.eye(n_classes)[y]
+    if prior is None:
+        w0, b0 = np.zeros((n_classes, dim)), np.zeros(n_classes)
+    else:  # the prior head in the standardised space of this fit
+        w0 = np.asarray(prior[0], dtype=np.float64) * sigma
+        b0 = np.asarray(prior[1], dtype=np.float64) + np.asarray(prior[0], dtype=np.float64) @ mu
 
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(z @ w.T + b, y, weight=class_weight)
-        loss = loss + 0.5 * l2 * (w * w).sum()
-        loss.backward()
-        return loss
+    def loss_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = theta[: n_classes * dim].reshape(n_classes, dim), theta[n_classes * dim:]
+        logits = z @ w.T + b
+        logits -= logits.max(axis=1, keepdims=True)
+        logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        loss = -float(np.mean(row_weight * (onehot * logp).sum(1))) + 0.5 * l2 * float(((w - w0) ** 2).sum())
+        g = (np.exp(logp) - onehot) * (row_weight / n)[:, None]
+        return loss, np.concatenate([(g.T @ z + l2 * (w - w0)).ravel(), g.sum(0)])
 
-    opt.step(closure)
-    w_raw = (w / sigma).detach()
-    b_raw = (b - (w_raw * mu).sum(1)).detach()
-    return w_raw.numpy(), b_raw.numpy()
+    result = minimize(loss_and_grad, np.concatenate([w0.ravel(), b0]), jac=True, method="L-BFGS-B",
+                      options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8})
+    w = result.x[: n_classes * dim].reshape(n_classes, dim)
+    b = result.x[n_classes * dim:]
+    w_raw = w / sigma
+    return w_raw, b - w_raw @ mu
 
 
 def predict(features: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:

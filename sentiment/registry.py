@@ -8,8 +8,9 @@ hub id or a local folder with a transformers sequence-classification model.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
@@ -78,7 +79,17 @@ REGISTRY: dict[str, RegistryEntry] = {
 
 
 def resolve(model: str) -> RegistryEntry:
-    """Registry entry for ``model``; an unregistered hub id or folder gets a plain seq-cls entry."""
+    """Registry entry for ``model``; an unregistered hub id or folder gets a plain seq-cls entry.
+
+    A path to a head file (``*.safetensors``, e.g. one written by ``klantstem model adapt``)
+    is the default encoder with that head; its name comes from the metadata JSON beside it.
+    """
     if model in REGISTRY:
         return REGISTRY[model]
+    if model.endswith(".safetensors"):
+        head = Path(model)
+        meta = head.with_suffix(".json")
+        name = json.loads(meta.read_text(encoding="utf-8")).get("model", head.stem) if meta.is_file() else head.stem
+        return replace(REGISTRY[DEFAULT_MODEL], name=str(name), head=head,
+                       description=f"{DEFAULT_MODEL} encoder with the head {head}")
     return RegistryEntry(name=model, source=model)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .batching import run_batched
-from .datasets import TRAIN_CSV, load_training
+from .datasets import TRAIN_DIR, load_training, training_files
 from .e5_build import WEIGHTS_SHA256, sha256_file
 from .head import Head, fit_logistic, macro_f1, predict, save_head, select_l2
 from .labels import LABELS
@@ -44,7 +44,7 @@ def embed_texts(
 
 
 def train_head(
-    train_csv: Path = TRAIN_CSV,
+    train: Path = TRAIN_DIR,
     out: Path | None = None,
     *,
     cache_dir: str | os.PathLike[str] | None = None,
@@ -54,12 +54,14 @@ def train_head(
     """Train and save the head; returns it with the metadata written beside it."""
     out = out or REGISTRY[DEFAULT_MODEL].head
     assert out is not None
-    examples = load_training(train_csv)
+    examples = load_training(train)
     if len({e.label for e in examples}) < len(LABELS):
-        raise ValueError(f"{train_csv}: need examples of every label {LABELS}")
+        raise ValueError(f"{train}: need examples of every label {LABELS}")
     features = embed_texts([e.text for e in examples], cache_dir, progress=progress)
     labels = np.array([LABELS.index(e.label) for e in examples])
-    groups = [e.topic or f"row{i}" for i, e in enumerate(examples)]
+    # Cross-validation folds split by domain and topic, so near-duplicate sentences about one
+    # subject never sit on both sides of a fold.
+    groups = [f"{e.domain}/{e.topic}" if (e.domain or e.topic) else f"row{i}" for i, e in enumerate(examples)]
     l2, cv = select_l2(features, labels, groups, l2_candidates)
     weight, bias = fit_logistic(features, labels, l2)
     train_f1 = macro_f1(labels, predict(features, weight, bias), len(LABELS))
@@ -68,11 +70,12 @@ def train_head(
         "labels": list(LABELS),
         "features": "mean-pooled last hidden state of 'query: ' + text, L2-normalised (fp32 encoder)",
         "encoder_weights_sha256": WEIGHTS_SHA256,
-        "train_file": train_csv.name,
-        "train_sha256": sha256_file(train_csv),
+        "train_files": {f.name: sha256_file(f) for f in training_files(train)},
         "n_train": len(examples),
         "label_counts": dict(sorted(Counter(e.label for e in examples).items())),
         "kind_counts": dict(sorted(Counter(e.kind for e in examples).items())),
+        "locale_counts": dict(sorted(Counter(e.locale or "?" for e in examples).items())),
+        "domain_counts": dict(sorted(Counter(e.domain or "?" for e in examples).items())),
         "l2": l2,
         "cv_macro_f1_by_l2": cv,
         "train_macro_f1": round(train_f1, 4),

@@ -179,8 +179,10 @@ def test_sections_whose_tables_do_not_exist_yet_say_what_to_run(tmp_path: Path) 
     path = tmp_path / "old.duckdb"
     root = Path(__file__).resolve().parent.parent / "warehouse"
     with duckdb.connect(str(path)) as con:
-        con.execute((root / "migrations" / "001_core.sql").read_text())
-        for view in ("010_mentions_scored.sql", "020_daily_sentiment.sql"):
+        for migration in ("001_core.sql", "006_sentiment_corrections.sql"):
+            con.execute((root / "migrations" / migration).read_text())
+        for view in ("000_macros.sql", "005_sentiment_corrections.sql", "010_mentions_scored.sql",
+                     "020_daily_sentiment.sql"):
             con.execute((root / "views" / view).read_text())
         con.execute("""INSERT INTO mentions (mention_id, source, external_id, brand, published_at, text,
                                              first_seen_at, last_seen_at)

@@ -122,16 +122,14 @@ def test_bf16_autocast_agrees_with_fp32(scorer):
 
 
 def test_head_training_is_reproducible(tmp_path, encoder_dir):
-    from sentiment.datasets import TRAIN_CSV
+    from sentiment.datasets import TRAIN_DIR
     from sentiment.train import train_head
 
-    if not TRAIN_CSV.is_file():
-        pytest.skip("training data not present")
-    with open(TRAIN_CSV, newline="", encoding="utf-8") as fh:
+    with open(TRAIN_DIR / "general_nl.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     small = tmp_path / "small.csv"
     with open(small, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["text", "label", "topic", "kind"])
+        writer = csv.DictWriter(fh, fieldnames=["text", "label", "domain", "topic", "kind", "locale"])
         writer.writeheader()
         writer.writerows(rows[:150])
     first, meta = train_head(small, tmp_path / "a.safetensors", l2_candidates=(0.01, 0.1))

@@ -92,3 +92,15 @@ def connect(path: Path, *, read_only: bool = False, timeout_s: float = 300.0) ->
         yield con
     finally:
         con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction around a block of writes: all of them are stored, or none."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

@@ -65,8 +65,13 @@ SELECT day, brand, source,
        count(rating_normalised)                AS rated,
        sum(rating_normalised)                  AS rating_sum,
        now()                                   AS refreshed_at
-FROM current_scores
-WHERE day IS NOT NULL {where}
+FROM (
+    -- a person's correction counts in place of the model's label (as in mentions_scored)
+    SELECT day, brand, source, rating_normalised, coalesce(corrected_label, label) AS label,
+           coalesce(label_polarity(corrected_label), score) AS score
+    FROM current_scores
+    WHERE day IS NOT NULL {where}
+)
 GROUP BY day, brand, source
 """
 
@@ -203,13 +208,16 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> RebuildResult:
             f"""
             INSERT INTO current_scores
                 (mention_id, brand, source, published_at, day, rating_normalised, text_md5,
-                 model_id, scored_md5, label, score, p_neg, p_neu, p_pos, language, scored_at, changed_at)
+                 model_id, scored_md5, label, score, p_neg, p_neu, p_pos, language, scored_at, changed_at,
+                 corrected_label)
             SELECT m.mention_id, m.brand, m.source, m.published_at, {day_sql("m.published_at")},
                    m.rating_normalised, md5({text_sql("m")}),
                    s.model_id, s.text_md5, s.label, s.score, s.p_neg, s.p_neu, s.p_pos, s.language, s.scored_at,
                    -- as if last written when scored, unless the text changed since (pending_texts)
-                   CASE WHEN s.text_md5 = md5({text_sql("m")}) THEN s.scored_at ELSE now() END
+                   CASE WHEN s.text_md5 = md5({text_sql("m")}) THEN s.scored_at ELSE now() END,
+                   k.label
             FROM mentions AS m
+            LEFT JOIN sentiment_corrections AS k USING (mention_id)
             LEFT JOIN (
                 SELECT * FROM sentiment_scores
                 QUALIFY row_number() OVER (PARTITION BY mention_id ORDER BY scored_at DESC, model_id) = 1

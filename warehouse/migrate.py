@@ -17,6 +17,7 @@ from importlib.resources.abc import Traversable
 import duckdb
 
 from warehouse import incremental
+from warehouse.connection import transaction
 
 log = logging.getLogger(__name__)
 
@@ -64,21 +65,16 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[Migration]:
         if migration.version in done:
             continue
         log.info("applying migration %03d_%s", migration.version, migration.name)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(migration.sql)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, now())", [migration.version, migration.name]
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         applied.append(migration)
-    # Tables kept up to date by loads and scoring (migration 004): filled on first use, and
-    # rebuilt when rows were written past them since the last run.
-    incremental.ensure_in_sync(con)
     refresh_views(con)
+    # Tables kept up to date by loads and scoring (migration 004): filled on first use, and
+    # rebuilt when rows were written past them since the last run (reads the views above).
+    incremental.ensure_in_sync(con)
     return applied
 
 

@@ -7,7 +7,9 @@ everything, and re-running a day scores nothing twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import duckdb
 import pyarrow as pa
@@ -30,6 +32,25 @@ SCORE_SCHEMA = pa.schema(
         ("language", pa.string()),
     ]
 )
+
+
+class _ScoreLike(Protocol):
+    label: str
+    score: float
+    p_neg: float
+    p_neu: float
+    p_pos: float
+    language: str | None
+
+
+def score_table(model_id: str, keys: Sequence[tuple[str, str]], scores: Sequence[_ScoreLike]) -> pa.Table:
+    """``SCORE_SCHEMA`` rows from ``(mention_id, text_md5)`` keys and the scorer's results, in order."""
+    return pa.Table.from_pylist(
+        [{"mention_id": mention_id, "model_id": model_id, "text_md5": md5, "label": s.label, "score": s.score,
+          "p_neg": s.p_neg, "p_neu": s.p_neu, "p_pos": s.p_pos, "language": s.language}
+         for (mention_id, md5), s in zip(keys, scores, strict=True)],
+        schema=SCORE_SCHEMA,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 -- Reference definition, computed from the base tables on every query. In a warehouse with
 -- migration 004, 050_incremental.sql replaces mentions_scored with the same columns read from the
 -- incrementally maintained tables (and falls back to this computation when they lag).
--- Every mention with its current sentiment: the most recent score of any model, so that
--- after a model change analysts see the new model's scores as soon as they exist.
+-- Every mention with its current sentiment: a person's correction where there is one, else the
+-- most recent score of any model, so that after a model change analysts see the new model's
+-- scores as soon as they exist. model_sentiment keeps the model's own label.
 CREATE OR REPLACE VIEW mentions_scored AS
 SELECT
     m.mention_id,
@@ -19,14 +20,17 @@ SELECT
     m.author,
     m.reply IS NOT NULL                           AS has_reply,
     coalesce(s.language, m.language)              AS language,
-    s.label                                       AS sentiment,
-    CAST(s.label = 'neg' AS INTEGER)              AS is_negative,   -- NULL while unscored
-    CAST(s.label = 'neu' AS INTEGER)              AS is_neutral,
-    CAST(s.label = 'pos' AS INTEGER)              AS is_positive,
-    s.score                                       AS sentiment_score,
+    coalesce(k.label, s.label)                    AS sentiment,
+    CAST(coalesce(k.label, s.label) = 'neg' AS INTEGER) AS is_negative,   -- NULL while unscored
+    CAST(coalesce(k.label, s.label) = 'neu' AS INTEGER) AS is_neutral,
+    CAST(coalesce(k.label, s.label) = 'pos' AS INTEGER) AS is_positive,
+    coalesce(label_polarity(k.label), s.score)    AS sentiment_score,
     s.model_id,
-    s.scored_at
+    s.scored_at,
+    s.label                                       AS model_sentiment,
+    k.label IS NOT NULL                           AS corrected
 FROM mentions AS m
+LEFT JOIN sentiment_corrections AS k USING (mention_id)
 LEFT JOIN (
     SELECT *
     FROM sentiment_scores

@@ -38,23 +38,26 @@ SELECT
     m.author,
     m.reply IS NOT NULL                           AS has_reply,
     coalesce(s.language, m.language)              AS language,
-    s.label                                       AS sentiment,
-    CAST(s.label = 'neg' AS INTEGER)              AS is_negative,
-    CAST(s.label = 'neu' AS INTEGER)              AS is_neutral,
-    CAST(s.label = 'pos' AS INTEGER)              AS is_positive,
-    s.score                                       AS sentiment_score,
+    coalesce(k.label, s.label)                    AS sentiment,
+    CAST(coalesce(k.label, s.label) = 'neg' AS INTEGER) AS is_negative,
+    CAST(coalesce(k.label, s.label) = 'neu' AS INTEGER) AS is_neutral,
+    CAST(coalesce(k.label, s.label) = 'pos' AS INTEGER) AS is_positive,
+    coalesce(label_polarity(k.label), s.score)    AS sentiment_score,
     s.model_id,
-    s.scored_at
+    s.scored_at,
+    s.label                                       AS model_sentiment,
+    k.label IS NOT NULL                           AS corrected
 FROM (
     SELECT m.* FROM mentions AS m, (SELECT 1 FROM warehouse_sync_status WHERE NOT in_sync) AS gate
 ) AS m
+LEFT JOIN sentiment_corrections AS k USING (mention_id)
 LEFT JOIN (
     SELECT s.* FROM sentiment_scores AS s, (SELECT 1 FROM warehouse_sync_status WHERE NOT in_sync) AS gate
     QUALIFY row_number() OVER (PARTITION BY s.mention_id ORDER BY s.scored_at DESC, s.model_id) = 1
 ) AS s USING (mention_id);
 
--- Every mention with its current sentiment: the most recent score of any model, so that after
--- a model change analysts see the new model's scores as soon as they exist.
+-- Every mention with its current sentiment: a person's correction where there is one, else the
+-- most recent score of any model (model_sentiment keeps the model's own label).
 CREATE OR REPLACE VIEW mentions_scored AS
 SELECT
     m.mention_id,
@@ -71,13 +74,15 @@ SELECT
     m.author,
     m.reply IS NOT NULL                           AS has_reply,
     coalesce(c.language, m.language)              AS language,
-    c.label                                       AS sentiment,
-    CAST(c.label = 'neg' AS INTEGER)              AS is_negative,   -- NULL while unscored
-    CAST(c.label = 'neu' AS INTEGER)              AS is_neutral,
-    CAST(c.label = 'pos' AS INTEGER)              AS is_positive,
-    c.score                                       AS sentiment_score,
+    coalesce(c.corrected_label, c.label)          AS sentiment,
+    CAST(coalesce(c.corrected_label, c.label) = 'neg' AS INTEGER) AS is_negative,   -- NULL while unscored
+    CAST(coalesce(c.corrected_label, c.label) = 'neu' AS INTEGER) AS is_neutral,
+    CAST(coalesce(c.corrected_label, c.label) = 'pos' AS INTEGER) AS is_positive,
+    coalesce(label_polarity(c.corrected_label), c.score) AS sentiment_score,
     c.model_id,
-    c.scored_at
+    c.scored_at,
+    c.label                                       AS model_sentiment,
+    c.corrected_label IS NOT NULL                 AS corrected
 FROM mentions AS m
 -- published_at in the join lets a filter on day (current_scores) also skip parts of mentions
 JOIN current_scores AS c ON c.mention_id = m.mention_id AND c.published_at = m.published_at
