@@ -60,8 +60,9 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
                 text = raw.decode("cp1252")  # Excel's "CSV" on Dutch Windows
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-            return list(csv.DictReader(io.StringIO(text, newline=""), dialect=dialect))
+            header = text.split("\n", 1)[0]  # Excel writes ';' where ',' is the decimal sign
+            delimiter = max(",;\t", key=header.count)
+            return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
         if kind == ".jsonl":
             rows = []
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
