@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, NamedTuple, Self
 from scrapy.exceptions import DropItem
 from w3lib.html import remove_tags, replace_entities
 
+from klantstem.limits import FUTURE_SKEW, MAX_STORED_CHARS
 from klantstem.privacy import PSEUDONYMISE_ENV, SALT_ENV, pseudonymise
 from spiders import refuse_to_start
 from spiders.items import ReviewItem, ScrapedNumber
@@ -86,7 +87,10 @@ def normalise_timestamp(value: object) -> str | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat(timespec="seconds")
+    try:
+        return parsed.astimezone(UTC).isoformat(timespec="seconds")
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        return None
 
 
 def utc_now_iso() -> str:
@@ -110,7 +114,7 @@ def to_float(value: ScrapedNumber) -> float | None:
         value = value.strip().replace(",", ".")
     try:
         number = float(value)
-    except ValueError:
+    except (TypeError, ValueError, OverflowError):  # a list or object where a number belongs; 10**400
         return None
     return number if math.isfinite(number) else None
 
@@ -202,14 +206,25 @@ class ExternalIdPipeline(_CrawlerPipeline):
 
 
 class CleanTextPipeline(_CrawlerPipeline):
-    """HTML and stray whitespace out of every free-text field."""
+    """HTML and stray whitespace out of every free-text field, each cut to ``MAX_STORED_CHARS``.
+
+    The cut bounds what one hostile page can make every later step (storage, scoring,
+    tagging, the dashboard) pay; it is counted as ``truncated/<field>`` and the text ends in
+    an ellipsis, so a reader sees that more was there.
+    """
 
     def process_item(self, item: ReviewItem) -> ReviewItem:
-        item.title = clean_text(item.title)
-        item.text = clean_text(item.text)
-        item.reply = clean_text(item.reply)
-        item.author = clean_text(item.author)
+        item.title = self._capped("title", clean_text(item.title))
+        item.text = self._capped("text", clean_text(item.text))
+        item.reply = self._capped("reply", clean_text(item.reply))
+        item.author = self._capped("author", clean_text(item.author))
         return item
+
+    def _capped(self, field: str, value: str | None) -> str | None:
+        if value is None or len(value) <= MAX_STORED_CHARS:
+            return value
+        self.count(f"truncated/{field}")
+        return value[: MAX_STORED_CHARS - 1] + "…"
 
 
 class NormaliseFieldsPipeline(_CrawlerPipeline):
@@ -267,13 +282,21 @@ class PseudonymisePipeline(_CrawlerPipeline):
 
 
 class ValidationPipeline(_CrawlerPipeline):
-    """Drop rows the warehouse cannot use, counted per reason, without stopping the crawl."""
+    """Drop rows the warehouse cannot use, counted per reason, without stopping the crawl.
+
+    A date beyond ``FUTURE_SKEW`` from now is refused too: a review from the year 9999 is a
+    broken or hostile page, and one such row stretches every chart's time axis to it.
+    """
 
     def process_item(self, item: ReviewItem) -> ReviewItem:
         for field in REQUIRED_FIELDS:
             if not getattr(item, field):
                 self.count(f"dropped/missing_{field}")
                 raise DropItem(f"missing {field} at {item.url}", log_level="WARNING")
+        assert item.published_at is not None
+        if datetime.fromisoformat(item.published_at) > datetime.now(UTC) + FUTURE_SKEW:
+            self.count("dropped/future_date")
+            raise DropItem(f"published_at {item.published_at} is in the future at {item.url}", log_level="WARNING")
         return item
 
 

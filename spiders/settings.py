@@ -14,7 +14,8 @@ Settings of our own:
          "started_at": "<ISO UTC>", "finished_at": "<ISO UTC>", "elapsed_s": 1.2,
          "pages_fetched": 9, "pages_failed": 0,
          "items_scraped": 170, "items_seen": 0,
-         "items_dropped": {"missing_text": 1},
+         "items_dropped": {"missing_text": 1, "future_date": 1, "unreadable": 1},
+         "items_truncated": {"text": 1},        # cut to klantstem.limits.MAX_STORED_CHARS
          "stop_reason": "last_page" | "max_pages" | "seen" | null,
          "stop_reasons": {"r/thenetherlands new": "seen", ...},   # per listing
          "brand_filter": {"matched": 3, "no_keyword": 120, "excluded": 1},  # post sources

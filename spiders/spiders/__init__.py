@@ -124,6 +124,7 @@ def build_summary(
     """
     errors: list[str] = list(stats.get(STATS_PREFIX + "errors", []))
     dropped_prefix = STATS_PREFIX + "dropped/"
+    truncated_prefix = STATS_PREFIX + "truncated/"
     started_at: datetime | None = stats.get("start_time")
     error = errors[0] if errors else None
     stop_prefix = STATS_PREFIX + "stop_reasons/"
@@ -147,6 +148,11 @@ def build_summary(
             key.removeprefix(dropped_prefix): count
             for key, count in sorted(stats.items())
             if key.startswith(dropped_prefix)
+        },
+        "items_truncated": {
+            key.removeprefix(truncated_prefix): count
+            for key, count in sorted(stats.items())
+            if key.startswith(truncated_prefix)
         },
         "stop_reason": stats.get(STATS_PREFIX + "stop_reason"),
         "stop_reasons": {
@@ -298,6 +304,7 @@ class ReviewSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_spider_error, signal=signals.spider_error)
+        crawler.signals.connect(spider._on_item_error, signal=signals.item_error)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
@@ -402,6 +409,15 @@ class ReviewSpider(scrapy.Spider):
             self._record_error(str(exc))
         else:
             self._record_error(f"{response.url}: {type(exc).__name__}: {exc}")
+
+    def _on_item_error(self, item: Any, response: Response | None, spider: scrapy.Spider, failure: Failure) -> None:
+        """A pipeline raised on one item: Scrapy logs it (the item without its author, see
+        ``ReviewItem``) and moves on; this counts the row as ``dropped/unreadable`` so the
+        summary still adds up, and keeps a one-line reason among the warnings."""
+        self._count("dropped/unreadable")
+        url = getattr(item, "url", None) or (response.url if response is not None else "?")
+        exc = failure.value
+        self._record_warning(f"{url}: a row could not be read and was dropped ({type(exc).__name__}: {exc})"[:300])
 
     def _record_error(self, line: str) -> None:
         self.logger.error("page failed: %s", line)
