@@ -32,7 +32,8 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 def crawl_source(job: CrawlJob, config: MonitorConfig, plan: steps.RunPlan) -> CrawlResult:
     salt = steps.author_salt(config)
     return run_crawl(
-        job, config.crawl, plan.run_dir, plan.seen_ids_file(job), salt, config.privacy.pseudonymise_authors
+        job, config.crawl, plan.run_dir, plan.seen_ids_file(job), salt, config.privacy.pseudonymise_authors,
+        plan.stop_ids_file(job),
     )
 
 
@@ -92,6 +93,7 @@ def _reports(
                 items_seen=report.seen,
                 items_dropped=report.dropped + report.rejected,
                 error=report.error,
+                complete=not failed and bool(stats.get("complete")),
             )
         )
     return reports, runs

@@ -23,6 +23,7 @@ from flows.crawl import PARTIAL_SUFFIX, CrawlJob
 from klantstem.config import MonitorConfig
 from klantstem.privacy import load_or_create_salt
 from warehouse.connection import connect
+from warehouse.crawl_runs import source_watermark
 from warehouse.load import LoadResult, known_external_ids, upsert_mentions
 from warehouse.migrate import migrate, refresh_views
 from warehouse.scores import SCORE_SCHEMA, pending_texts, store_scores
@@ -40,6 +41,9 @@ class RunPlan:
 
     def seen_ids_file(self, job: CrawlJob) -> Path:
         return self.run_dir / f"{job.slug}.seen.txt"
+
+    def stop_ids_file(self, job: CrawlJob) -> Path:
+        return self.run_dir / f"{job.slug}.stop.txt"
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,8 @@ def author_salt(config: MonitorConfig) -> str:
 
 
 def prepare_run(config: MonitorConfig, run_id: str) -> RunPlan:
-    """Migrate the warehouse and write, per source, the ids we already hold (for incremental crawls)."""
+    """Migrate the warehouse and write, per source, the ids we already hold (dropped by the
+    crawl) and those a complete crawl reached (paging stops at them): see ``source_watermark``."""
     run_dir = config.warehouse.staging_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     jobs = [CrawlJob.from_config(brand, source) for brand in config.brands for source in brand.sources]
@@ -81,6 +86,9 @@ def prepare_run(config: MonitorConfig, run_id: str) -> RunPlan:
         for job in jobs:
             ids = known_external_ids(con, job.source, job.brand)
             plan.seen_ids_file(job).write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
+            mark = source_watermark(con, job.source, job.brand)
+            stop = known_external_ids(con, job.source, job.brand, through=mark) if mark is not None else []
+            plan.stop_ids_file(job).write_text("".join(f"{i}\n" for i in stop), encoding="utf-8")
     # Create the salt file (when the salt is not in the environment) before the crawls start
     # in parallel: each reads it, and two first readers would both try to create it.
     author_salt(config)

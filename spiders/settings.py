@@ -22,7 +22,8 @@ Settings of our own:
          "skipped": "<why the source did not run>" | null,  # e.g. no Bluesky credentials
          "warnings": ["<url>: article text from the feed summary: HTTP 403", ...],
          "errors": ["<url>: HTTP 500", ...],
-         "error": "<first of errors>" | "crawl ended early: <reason>" | null}
+         "error": "<first of errors>" | "crawl ended early: <reason>" | null,
+         "complete": true}   # no error, and paging reached the last complete crawl (or the end)
 
     ``error`` set means the source failed (items from pages before the failure are still
     valid). No file is written when the crawl cannot start at all (missing salt, bad

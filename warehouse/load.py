@@ -10,6 +10,7 @@ transaction, for the batch's rows and days only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 import pyarrow as pa
@@ -80,11 +81,15 @@ def upsert_mentions(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadResu
     )
 
 
-def known_external_ids(con: duckdb.DuckDBPyConnection, source: str, brand: str, limit: int = 5000) -> list[str]:
-    """The newest ids we hold for one source and brand: the spider stops paging at them."""
+def known_external_ids(
+    con: duckdb.DuckDBPyConnection, source: str, brand: str, limit: int = 5000, through: datetime | None = None
+) -> list[str]:
+    """The newest ids we hold for one source and brand (published no later than ``through``,
+    if given): the spider drops them, and stops paging at those a complete crawl reached."""
     rows = con.execute(
         """SELECT external_id FROM mentions WHERE source = ? AND brand = ?
+             AND (CAST(? AS TIMESTAMPTZ) IS NULL OR published_at <= ?)
            ORDER BY published_at DESC LIMIT ?""",
-        [source, brand, limit],
+        [source, brand, through, through, limit],
     ).fetchall()
     return [r[0] for r in rows]

@@ -131,6 +131,7 @@ def build_summary(
     brand_prefix = STATS_PREFIX + "brand_filter/"
     if error is None and reason != "finished":
         error = f"crawl ended early: {reason}"
+    skipped = stats.get(STATS_PREFIX + "skipped")
     return {
         "spider": spider,
         "brand": brand,
@@ -163,10 +164,13 @@ def build_summary(
             for key, count in sorted(stats.items())
             if key.startswith(brand_prefix)
         },
-        "skipped": stats.get(STATS_PREFIX + "skipped"),
+        "skipped": skipped,
         "warnings": list(stats.get(STATS_PREFIX + "warnings", [])),
         "errors": errors,
         "error": error,
+        # Every listing paged down to the last complete crawl's reviews (or to its end):
+        # the flow may then move the source's watermark (warehouse.crawl_runs).
+        "complete": error is None and not skipped and not stats.get(STATS_PREFIX + "incomplete"),
     }
 
 
@@ -243,9 +247,11 @@ class ReviewSpider(scrapy.Spider):
 
     Arguments (all strings on the command line): ``url`` first listing page, ``brand``,
     ``source`` (stable key, default the spider name), ``max_pages`` (default as in
-    monitor.toml), ``seen_ids`` (file of ids the warehouse already holds). Paging stops
-    after the last page, after ``max_pages``, or after the first page holding a seen id:
-    everything older was stored by an earlier run. Spiders with ``brand_filter`` also take
+    monitor.toml), ``seen_ids`` (file of ids the warehouse already holds: dropped),
+    ``stop_ids`` (file of ids stored by the last *complete* crawl; default ``seen_ids``).
+    Paging stops after the last page, after ``max_pages``, or after the first page holding a
+    stop id: everything older was stored by a crawl that got to its end. A seen id alone does
+    not stop paging, because a crawl that failed halfway leaves seen ids above a gap. Spiders with ``brand_filter`` also take
     ``keywords`` and ``exclude`` (JSON array or comma-separated; default: the brand name).
     """
 
@@ -267,6 +273,7 @@ class ReviewSpider(scrapy.Spider):
         source: str | None = None,
         max_pages: str | int | None = None,
         seen_ids: str | None = None,
+        stop_ids: str | None = None,
         keywords: str | None = None,
         exclude: str | None = None,
         **kwargs: Any,
@@ -283,6 +290,7 @@ class ReviewSpider(scrapy.Spider):
                         self.page_limit)
             self.max_pages = self.page_limit
         self.seen_ids = _load_seen_ids(self.name, seen_ids)
+        self.stop_ids = self.seen_ids if stop_ids is None else _load_seen_ids(self.name, stop_ids)
         self.brand_matcher: BrandMatcher | None = None
         if self.brand_filter:
             try:
@@ -373,12 +381,19 @@ class ReviewSpider(scrapy.Spider):
 
     def _next_page_request(self, result: PageResult, page: int, listing: str | None = None) -> Request | None:
         """The request for the following page, or None after recording why paging stops."""
-        if any(resolve_external_id(item, self.id_fallback) in self.seen_ids for item in result.items):
+        if any(resolve_external_id(item, self.id_fallback) in self.stop_ids for item in result.items):
             stop_reason = "seen"
         elif result.next_url is None:
             stop_reason = "last_page"
         elif page >= self.max_pages:
             stop_reason = "max_pages"
+            if self.stop_ids:
+                # Reviews between this page and the last complete crawl's were not fetched.
+                self._stats.set_value(STATS_PREFIX + "incomplete", True)
+                self._record_warning(
+                    f"{listing or self.start_url}: stopped at max_pages={self.max_pages} before reaching the reviews "
+                    "of the last complete crawl; older new reviews may be missing (raise max_pages)"
+                )
         else:
             return self._page_request(result.next_url, page + 1, listing, result.next_body)
         self._stats.set_value(STATS_PREFIX + "stop_reason", stop_reason)
