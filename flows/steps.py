@@ -92,7 +92,28 @@ def prepare_run(config: MonitorConfig, run_id: str) -> RunPlan:
     # Create the salt file (when the salt is not in the environment) before the crawls start
     # in parallel: each reads it, and two first readers would both try to create it.
     author_salt(config)
+    prune_run_folders(config.warehouse.staging_dir, config.warehouse.keep_run_logs_days, keep=run_dir)
     return plan
+
+
+def prune_run_folders(staging: Path, keep_days: int, keep: Path | None = None, now: float | None = None) -> list[Path]:
+    """Delete the folders of runs older than ``keep_days`` whose data is loaded: their crawl
+    logs, stats and id lists. Logs hold review text and URLs, so they are kept only as long
+    as they help to explain a run. A folder still holding a staged file is left whole.
+    Returns the folders removed."""
+    cutoff = (time.time() if now is None else now) - keep_days * 86400
+    removed = []
+    for folder in sorted(p for p in staging.glob("*") if p.is_dir() and p != keep):
+        files = list(folder.iterdir())
+        if any(f.is_dir() or ".jsonl" in f.name for f in files) or any(f.stat().st_mtime >= cutoff for f in files):
+            continue
+        for file in files:
+            file.unlink()
+        folder.rmdir()
+        removed.append(folder)
+    if removed:
+        log.info("deleted %d run folder(s) older than %d days (logs and stats of loaded runs)", len(removed), keep_days)
+    return removed
 
 
 def staged_files(config: MonitorConfig) -> list[Path]:

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse import incremental
+from warehouse.connection import rollback_quietly
 from warehouse.staging import MENTION_SCHEMA
 
 _COLUMNS = [f.name for f in MENTION_SCHEMA]
@@ -69,7 +70,7 @@ def upsert_mentions(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadResu
             con.execute("DROP TABLE batch")
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            rollback_quietly(con)
             raise
     finally:
         con.unregister("incoming_batch")

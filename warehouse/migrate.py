@@ -17,6 +17,7 @@ from importlib.resources.abc import Traversable
 import duckdb
 
 from warehouse import incremental
+from warehouse.connection import rollback_quietly
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[Migration]:
             )
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            rollback_quietly(con)
             raise
         applied.append(migration)
     # Tables kept up to date by loads and scoring (migration 004): filled on first use, and

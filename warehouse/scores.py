@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse import incremental
+from warehouse.connection import rollback_quietly
 
 # What the model reads: the title carries much of a review's verdict ("Nooit meer!").
 _TEXT_SQL = "concat_ws('. ', nullif(trim(m.title), ''), m.text)"
@@ -90,7 +91,7 @@ def store_scores(con: duckdb.DuckDBPyConnection, scores: pa.Table) -> int:
                 incremental.after_scores_stored(con, "incoming_scores", new)
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            rollback_quietly(con)
             raise
     finally:
         con.unregister("incoming_scores")
