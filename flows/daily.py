@@ -152,6 +152,7 @@ def _monitor(config: MonitorConfig, as_of: date | None, progress: bool) -> RunSu
         sources=reports,
         model_id=scoring.model_id,
         scored=scoring.scored,
+        scored_cut=scoring.cut,
         brands=steps.brand_lines(config, as_of),
         spikes=found,
         insights=aspects.describe(),

@@ -21,6 +21,7 @@ from alerts.notify import flow_failure_hook  # noqa: F401  (re-exported for flow
 from alerts.pipeline import evaluation_time, run_alerts
 from flows.crawl import PARTIAL_SUFFIX, CrawlJob
 from klantstem.config import MonitorConfig
+from klantstem.limits import MAX_SCORED_CHARS
 from klantstem.privacy import load_or_create_salt
 from warehouse.connection import connect
 from warehouse.crawl_runs import source_watermark
@@ -61,6 +62,7 @@ class FileLoad:
 class ScoringSummary:
     model_id: str
     scored: int
+    cut: int = 0  # texts longer than MAX_SCORED_CHARS, scored on their start
 
 
 def _warehouse(config: MonitorConfig) -> tuple[Path, float]:
@@ -173,7 +175,9 @@ def score_pending(config: MonitorConfig, progress: bool = False) -> ScoringSumma
     path, timeout = _warehouse(config)
     with connect(path, timeout_s=timeout) as con:
         pending = pending_texts(con, scorer.model_id)
-    log.info("%d texts to score with %s", len(pending), scorer.model_id)
+    cut = sum(p.cut for p in pending)
+    log.info("%d texts to score with %s (%d longer than %d characters: scored on their start)",
+             len(pending), scorer.model_id, cut, MAX_SCORED_CHARS)
     for start in range(0, len(pending), SCORE_CHUNK):
         chunk = pending[start : start + SCORE_CHUNK]
         scores = scorer.score([p.text for p in chunk], progress=progress)
@@ -196,7 +200,7 @@ def score_pending(config: MonitorConfig, progress: bool = False) -> ScoringSumma
         )
         with connect(path, timeout_s=timeout) as con:
             store_scores(con, table)
-    return ScoringSummary(scorer.model_id, len(pending))
+    return ScoringSummary(scorer.model_id, len(pending), cut)
 
 
 def refresh(config: MonitorConfig) -> list[str]:

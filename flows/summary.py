@@ -8,6 +8,7 @@ from datetime import date
 
 from alerts.engine import AlertEvent as Spike  # alerts messaged by this run (RunSummary.spikes)
 from flows.steps import BrandLine
+from klantstem.limits import MAX_SCORED_CHARS
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class RunSummary:
     brands: list[BrandLine]
     spikes: list[Spike] = field(default_factory=list)
     insights: str | None = None  # one line: what the insights refresh did
+    scored_cut: int = 0  # of ``scored``: texts longer than MAX_SCORED_CHARS, scored on their start
     unsourced: list[str] = field(default_factory=list)  # brands without sources: nothing crawled for them
 
     @property
@@ -59,7 +61,8 @@ class RunSummary:
             if s.recovered:
                 lines.append(f"    recovered: {s.recovered} rows staged by an earlier run that had not been loaded "
                              "(counted above; rows in both are counted as updated)")
-        lines += ["", f"Scored {self.scored} new texts with {self.model_id}."]
+        cut = f" ({self.scored_cut} longer than {MAX_SCORED_CHARS:,} characters: scored on their start)" if self.scored_cut else ""
+        lines += ["", f"Scored {self.scored} new texts with {self.model_id}{cut}."]
         if self.insights:
             lines.append(self.insights[0].upper() + self.insights[1:] + ".")
         lines += ["", "Brands:"]

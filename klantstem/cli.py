@@ -18,6 +18,7 @@ from pathlib import Path
 from klantstem import __version__
 from klantstem.cli_args import add_config_arg
 from klantstem.config import ConfigError, load_config
+from klantstem.ephemeral import start_tied_api_server
 from klantstem.preflight import check_writable
 from klantstem.runlock import RunInProgressError, run_lock
 
@@ -32,6 +33,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with run_lock(config.warehouse.path):  # before Prefect starts: a second run stops in one line
         from flows.daily import run_once
 
+        start_tied_api_server()
         summary = run_once(args.config, as_of=args.as_of, progress=not args.no_progress)
     print(summary.render())
     return EXIT_SOURCES_FAILED if summary.failed_sources else 0
@@ -51,6 +53,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         check_writable(config, config_path)
         print(f"Demo site on {server.base_url}; warehouse {data_dir / 'klantstem.duckdb'}", file=sys.stderr)
         with run_lock(config.warehouse.path):
+            start_tied_api_server()
             summary = run_once(config_path, as_of=args.today, progress=not args.no_progress)
     print(summary.render())
     print(f"\nQuery it: duckdb -readonly {data_dir / 'klantstem.duckdb'} \"FROM daily_sentiment WHERE source = 'all' ORDER BY day DESC LIMIT 9\"")
