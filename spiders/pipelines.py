@@ -25,6 +25,7 @@ are importable for tests and for other packages.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import math
 import os
@@ -146,22 +147,33 @@ def normalise_rating(value: ScrapedNumber, minimum: ScrapedNumber, maximum: Scra
     return Rating(number, low, high, (number - low) / (high - low))
 
 
-def fallback_external_id(brand: str, author: str | None, published_at: str, text: str) -> str:
-    """The contract's id for sources without one: ``sha1(brand|author|published_at|text)``.
+def fallback_external_id(brand: str, author: str | None, published_at: str, text: str, salt: str = "") -> str:
+    """The contract's id for sources without one: ``"h:" + HMAC-SHA256(salt, brand|author|published_at|text)``
+    (first 40 hex digits), keyed with the pseudonymisation salt.
 
+    Keyed, because the id is stored beside brand, date and text: an unkeyed hash of them
+    maps back to the author's name from a list of guesses, and the author's pseudonym then
+    reveals all their reviews. Without a salt (pseudonymisation switched off, names stored
+    anyway) it is the unkeyed ``sha1`` of the same fields, as ids were before they were keyed.
     Deliberately not the page URL: the same review must keep its id when it moves to a later
     page, when the site changes host or port, or when the configured start URL is edited;
     otherwise a re-crawl would store it a second time.
     """
-    key = "|".join((brand, author or "", published_at, text))
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()
+    key = "|".join((brand, author or "", published_at, text)).encode("utf-8")
+    if not salt:
+        return hashlib.sha1(key).hexdigest()
+    return "h:" + hmac.new(salt.encode("utf-8"), key, hashlib.sha256).hexdigest()[:40]
 
 
-def resolve_external_id(item: ReviewItem, allow_fallback: bool) -> str | None:
+def resolve_external_id(
+    item: ReviewItem, allow_fallback: bool, salt: str = "", known: frozenset[str] = frozenset()
+) -> str | None:
     """The item's id: the source's own, else (if the source has none) the fallback hash.
 
     Works on the raw item (cleans copies of the values itself) so that the spider, which
-    needs ids to stop paging, and ``ExternalIdPipeline`` get the same answer.
+    needs ids to stop paging, and ``ExternalIdPipeline`` get the same answer. A review the
+    warehouse holds under its unkeyed id (``known``: stored before ids were keyed) keeps
+    that id, so it is not stored a second time.
     """
     if item.external_id:
         return str(item.external_id)
@@ -171,7 +183,12 @@ def resolve_external_id(item: ReviewItem, allow_fallback: bool) -> str | None:
     published_at = normalise_timestamp(item.published_at)
     if text is None or published_at is None:
         return None
-    return fallback_external_id(item.brand, clean_text(item.author), published_at, text)
+    author = clean_text(item.author)
+    if salt and known:
+        unkeyed = fallback_external_id(item.brand, author, published_at, text)
+        if unkeyed in known:
+            return unkeyed
+    return fallback_external_id(item.brand, author, published_at, text, salt)
 
 
 # ------------------------------------------------------------------------- pipelines
@@ -201,7 +218,8 @@ class ExternalIdPipeline(_CrawlerPipeline):
     """Fill ``external_id`` from the fallback hash where the spider's source has no ids."""
 
     def process_item(self, item: ReviewItem) -> ReviewItem:
-        item.external_id = resolve_external_id(item, self.spider.id_fallback)
+        spider = self.spider
+        item.external_id = resolve_external_id(item, spider.id_fallback, spider.id_salt, spider.seen_ids)
         return item
 
 

@@ -35,6 +35,7 @@ from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
 from klantstem.config import Source
+from klantstem.privacy import SALT_ENV
 from spiders import PageParseError, refuse_to_start
 from spiders.brands import BrandMatcher, parse_list_arg
 from spiders.items import ReviewItem
@@ -290,13 +291,20 @@ class ReviewSpider(scrapy.Spider):
                         self.page_limit)
             self.max_pages = self.page_limit
         self.seen_ids = _load_seen_ids(self.name, seen_ids)
-        self.stop_ids = self.seen_ids if stop_ids is None else _load_seen_ids(self.name, stop_ids)
+        self._stop_ids = None if stop_ids is None else _load_seen_ids(self.name, stop_ids)
+        #: Keys the fallback ids (spiders.pipelines.fallback_external_id); the pseudonymisation salt.
+        self.id_salt = os.environ.get(SALT_ENV, "")
         self.brand_matcher: BrandMatcher | None = None
         if self.brand_filter:
             try:
                 self.brand_matcher = BrandMatcher(parse_list_arg(keywords) or [brand], parse_list_arg(exclude))
             except ValueError as exc:
                 refuse_to_start(logger, f"{self.name}: spider arguments keywords/exclude: {exc}")
+
+    @property
+    def stop_ids(self) -> frozenset[str]:
+        """Ids at which paging stops: those a complete crawl reached, else every seen id."""
+        return self.seen_ids if self._stop_ids is None else self._stop_ids
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -381,7 +389,8 @@ class ReviewSpider(scrapy.Spider):
 
     def _next_page_request(self, result: PageResult, page: int, listing: str | None = None) -> Request | None:
         """The request for the following page, or None after recording why paging stops."""
-        if any(resolve_external_id(item, self.id_fallback) in self.stop_ids for item in result.items):
+        ids = (resolve_external_id(item, self.id_fallback, self.id_salt, self.seen_ids) for item in result.items)
+        if any(i in self.stop_ids for i in ids):
             stop_reason = "seen"
         elif result.next_url is None:
             stop_reason = "last_page"
