@@ -15,6 +15,7 @@ import pytest
 
 from flows.summary import RunSummary
 from klantstem.limits import MAX_SCORED_CHARS
+from tests.drill_helpers import report
 from tests.fault_site import FaultSite
 from tests.warehouse_helpers import row, table
 from warehouse.connection import connect
@@ -107,7 +108,9 @@ download_delay_s = 0
         finally:
             run.send_signal(signal.SIGKILL)
             run.wait()
-        deadline = time.monotonic() + 30
-        while _alive(server) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        killed = time.monotonic()
+        while _alive(server) and time.monotonic() < killed + 30:
+            time.sleep(0.1)
         assert not _alive(server), "the temporary API server outlived the killed run"
+        report(f"SIGKILL of `klantstem run` mid-crawl: Prefect's temporary API server (PID {server}) "
+               f"gone {time.monotonic() - killed:.1f} s later")

@@ -20,7 +20,7 @@ from klantstem.cli import main
 from klantstem.config import ConfigError, load_config, parse_config
 from klantstem.privacy import SALT_FILE_NAME, load_or_create_salt
 from klantstem.runlock import RunInProgressError, lock_path, run_lock
-from tests.drill_helpers import write_config
+from tests.drill_helpers import report, write_config
 from tests.warehouse_helpers import row, table
 from warehouse.connection import connect
 from warehouse.load import LoadResult, upsert_mentions
@@ -226,6 +226,7 @@ def test_a_second_run_stops_at_once_naming_the_run_in_progress(tmp_path: Path, c
         err = one_line_error(capsys)
         assert f"another klantstem run is in progress on {tmp_path / 'klantstem.duckdb'} (PID {holder.pid}" in err
         assert time.perf_counter() - started < 5
+        report(f"two runs at once: the second stopped in {time.perf_counter() - started:.2f} s with: {err}")
     finally:
         holder.kill()  # SIGKILL: the kernel drops the lock with the process
         holder.wait()
