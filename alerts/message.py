@@ -3,7 +3,9 @@
 The most important event leads (a new alert before a worse one before a level shift
 before a recovery; negative share before rating before volume; the brand as a whole
 before a single source) with its top terms and example mentions; the others follow as
-one line each. Markdown, which Slack, Teams, e-mail and the JSON webhook all accept.
+one line each. Markdown, which Slack, Teams, e-mail and the JSON webhook all accept; what
+comes from reviews (snippets, terms, links) is escaped (``alerts.markup``), because an e-mail
+target renders the Markdown as HTML.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from alerts.details import Details
 from alerts.engine import RULE_LABEL, AlertEvent, Key, effect_text, peak_text, stars
 from alerts.history import ALL, AMSTERDAM
+from alerts.markup import untrusted, untrusted_url
 
 _EVENT_ORDER = {"new": 0, "worse": 1, "level_shift": 2, "recovered": 3}
 _RULE_ORDER = {"negative_share": 0, "rating_drop": 1, "volume": 2}
@@ -74,16 +77,18 @@ def render(brand: str, events: Sequence[AlertEvent], details: dict[Key, Details]
     info = details.get(lead.alert.key) if lead.event in ("new", "worse", "level_shift") else None
     if info is not None:
         if lead.alert.source == ALL and len(info.by_source) > 1:
-            lines.append(f"{_BY_SOURCE_LABEL[lead.alert.rule]} by source: " + ", ".join(f"{s} {n}" for s, n in info.by_source) + ".")
+            lines.append(f"{_BY_SOURCE_LABEL[lead.alert.rule]} by source: "
+                         + ", ".join(f"{untrusted(s)} {n}" for s, n in info.by_source) + ".")
         if info.terms:
-            lines.append(f"{_TERMS_LABEL[lead.alert.rule]}: " + ", ".join(t.term for t in info.terms))
+            lines.append(f"{_TERMS_LABEL[lead.alert.rule]}: " + ", ".join(untrusted(t.term) for t in info.terms))
         if examples and info.examples:
             lines += ["", "Examples:"]
             for i, ex in enumerate(info.examples[:examples], 1):
                 when = ex.published_at.astimezone(AMSTERDAM)
                 rating = f", {stars(ex.rating_normalised)}" if ex.rating_normalised is not None else ""
-                link = f" {ex.url}" if ex.url else ""
-                lines.append(f'{i}. "{ex.snippet()}" ({ex.source}, {when:%d %b %H:%M}{rating}){link}')
+                url = untrusted_url(ex.url)
+                link = f" {url}" if url else ""
+                lines.append(f'{i}. "{untrusted(ex.snippet())}" ({untrusted(ex.source)}, {when:%d %b %H:%M}{rating}){link}')
     if len(ordered) > 1:
         lines += ["", "Also:"]
         lines += [f"- {_event_line(ev)}" for ev in ordered[1:]]

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from alerts.markup import plain_text, untrusted
 from klantstem.config import AlertDelivery, MonitorConfig, load_config
 
 log = logging.getLogger(__name__)
@@ -190,11 +191,14 @@ def send(urls: Sequence[str], title: str, body: str, notify_type: str = "warning
                 if not app.add(url):
                     results[target_id(url)] = f"{masked(url)}: not a valid Apprise URL"
                     continue
+                # Markdown for targets that render it (HTML e-mail, Slack); the text itself for
+                # plain-text targets, which would otherwise show the escapes (alerts.markup).
+                plain = app[0].notify_format == apprise.NotifyFormat.TEXT
                 ok = app.notify(
-                    title=title,
-                    body=body,
+                    title=plain_text(title) if plain else title,
+                    body=plain_text(body) if plain else body,
                     notify_type=apprise.NotifyType(notify_type),
-                    body_format=apprise.NotifyFormat.MARKDOWN,
+                    body_format=apprise.NotifyFormat.TEXT if plain else apprise.NotifyFormat.MARKDOWN,
                 )
             except Exception as exc:  # a plugin bug must not lose the message
                 ok = False
@@ -261,7 +265,7 @@ def flow_failure_hook(flow: Any, flow_run: Any, state: Any) -> None:
         body = (
             f"The Prefect flow **{name}** (run `{run_name}`, id `{getattr(flow_run, 'id', '?')}`) ended in state "
             f"**{getattr(state, 'name', 'Failed')}** at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n\n"
-            f"{message[:1500]}\n\n"
+            f"{untrusted(message[:1500])}\n\n"
             "Staged files are kept until they are loaded; fix the cause and run it again "
             "(`klantstem run`, or retry the flow run in the Prefect UI)."
         )

@@ -23,7 +23,7 @@ from alerts.history import AMSTERDAM, day_start, load_history
 from alerts.message import render
 from alerts.store import add_delivery, load_episodes, save_episodes, save_events
 from klantstem.config import MonitorConfig
-from warehouse.connection import connect
+from warehouse.connection import connect, rollback_quietly
 from warehouse.migrate import applied_versions, available_migrations, migrate
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def run_alerts(
                     messages += 1
                 con.execute("COMMIT")
             except Exception:
-                con.execute("ROLLBACK")
+                rollback_quietly(con)
                 raise
             open_alerts = sum(1 for e in book.latest.values() if e.status == "open")
         for ev in events:

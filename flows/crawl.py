@@ -76,7 +76,9 @@ class CrawlResult:
     finished_at: datetime
 
 
-def scrapy_command(job: CrawlJob, crawl: CrawlConfig, output: Path, seen_ids: Path, stats_file: Path) -> list[str]:
+def scrapy_command(
+    job: CrawlJob, crawl: CrawlConfig, output: Path, seen_ids: Path, stats_file: Path, stop_ids: Path | None = None
+) -> list[str]:
     """The ``scrapy crawl`` command line; politeness settings come from ``monitor.toml``."""
     settings = {
         "USER_AGENT": crawl.user_agent,
@@ -92,6 +94,7 @@ def scrapy_command(job: CrawlJob, crawl: CrawlConfig, output: Path, seen_ids: Pa
         ("source", job.source),
         ("max_pages", str(job.max_pages)),
         ("seen_ids", str(seen_ids)),
+        *([("stop_ids", str(stop_ids))] if stop_ids is not None else []),
         *job.arguments,
     ]:
         command += ["-a", f"{name}={value}"]
@@ -118,7 +121,8 @@ def _tail(path: Path, lines: int = 5) -> str:
 
 
 def run_crawl(
-    job: CrawlJob, crawl: CrawlConfig, run_dir: Path, seen_ids: Path, salt: str, pseudonymise: bool
+    job: CrawlJob, crawl: CrawlConfig, run_dir: Path, seen_ids: Path, salt: str, pseudonymise: bool,
+    stop_ids: Path | None = None,
 ) -> CrawlResult:
     """Run the crawl; raise ``CrawlFailed`` if the process or the spider reports an error.
 
@@ -131,7 +135,7 @@ def run_crawl(
     log_file = run_dir / f"{job.slug}.log"
     stats_file.unlink(missing_ok=True)
     started = datetime.now(UTC)
-    command = scrapy_command(job, crawl, partial, seen_ids, stats_file)
+    command = scrapy_command(job, crawl, partial, seen_ids, stats_file, stop_ids)
     try:
         with open(log_file, "w", encoding="utf-8") as log:
             process = subprocess.run(

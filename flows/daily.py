@@ -22,6 +22,7 @@ from flows.crawl import CrawlJob, CrawlResult, run_crawl
 from flows.summary import RunSummary, SourceReport
 from insights.pipeline import refresh_insights
 from klantstem.config import MonitorConfig, load_config
+from klantstem.runlock import run_lock
 from warehouse.connection import connect
 from warehouse.crawl_runs import CrawlRun, record_crawl_runs
 
@@ -32,7 +33,8 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 def crawl_source(job: CrawlJob, config: MonitorConfig, plan: steps.RunPlan) -> CrawlResult:
     salt = steps.author_salt(config)
     return run_crawl(
-        job, config.crawl, plan.run_dir, plan.seen_ids_file(job), salt, config.privacy.pseudonymise_authors
+        job, config.crawl, plan.run_dir, plan.seen_ids_file(job), salt, config.privacy.pseudonymise_authors,
+        plan.stop_ids_file(job),
     )
 
 
@@ -47,18 +49,27 @@ spikes = task(steps.detect_alerts, name="detect-alerts")
 def _reports(
     jobs: list[CrawlJob], futures: list[PrefectFuture[CrawlResult]], loads: list[steps.FileLoad]
 ) -> tuple[list[SourceReport], list[CrawlRun]]:
-    by_slug = {load.slug: load for load in loads}
+    by_slug: dict[str, list[steps.FileLoad]] = {}
+    for load in loads:  # a slug's file from this run, plus any left by a run that died before loading
+        by_slug.setdefault(load.slug, []).append(load)
     reports, runs = [], []
     for job, future in zip(jobs, futures, strict=True):
         outcome = future.result(raise_on_failure=False)
         failed = isinstance(outcome, BaseException)
         stats = getattr(outcome, "stats", {}) if failed else outcome.stats
         skipped = stats.get("skipped")
-        loaded = by_slug.get(job.slug)
+        loaded = by_slug.get(job.slug, [])
+        scraped = int(stats.get("items_scraped", 0))
+        own_file = None if failed else outcome.staging_file
+        recovered = sum(f.result.rows_in for f in loaded if f.path != own_file)
         if failed:
             status, note = "failed", str(outcome).splitlines()[0]
         elif skipped:
             status, note = "skipped", f"skipped: {skipped}"
+        elif scraped and own_file is not None and not own_file.parent.exists():
+            # (A file gone from a folder that is still there was loaded by a concurrent flow.)
+            status, note = "failed", (f"{job.source} {job.url}: {scraped} rows were crawled but the staging folder "
+                                      f"{own_file.parent} was deleted before they were loaded; none of them was loaded")
         else:
             status, note = "ok", None
         report = SourceReport(
@@ -67,13 +78,14 @@ def _reports(
             url=job.url,
             status=status,
             pages=int(stats.get("pages_fetched", 0)),
-            scraped=int(stats.get("items_scraped", 0)),
-            new=loaded.result.new if loaded else 0,
-            updated=loaded.result.updated if loaded else 0,
+            scraped=scraped,
+            new=sum(f.result.new for f in loaded),
+            updated=sum(f.result.updated for f in loaded),
             seen=int(stats.get("items_seen", 0)),
             dropped=sum((stats.get("items_dropped") or {}).values()),
-            rejected=len(loaded.rejects) if loaded else 0,
+            rejected=sum(len(f.rejects) for f in loaded),
             error=note,
+            recovered=recovered,
         )
         reports.append(report)
         now = datetime.now(AMSTERDAM)
@@ -92,6 +104,7 @@ def _reports(
                 items_seen=report.seen,
                 items_dropped=report.dropped + report.rejected,
                 error=report.error,
+                complete=report.status == "ok" and bool(stats.get("complete")),
             )
         )
     return reports, runs
@@ -102,10 +115,16 @@ def daily_monitoring(config_path: str = "monitor.toml", as_of: date | None = Non
     """Crawl -> load -> score -> insights -> refresh views -> alerts, for every brand in the config.
 
     ``as_of`` is the last day of the spike window (default: today in Amsterdam). Parallel
-    crawls are capped by Prefect's ``PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS``.
+    crawls are capped by Prefect's ``PREFECT_TASK_RUNNER_THREAD_POOL_MAX_WORKERS``. One run
+    per warehouse at a time (``klantstem.runlock``): a second one stops at once.
     """
-    logger = get_run_logger()
     config = load_config(config_path)
+    with run_lock(config.warehouse.path):
+        return _monitor(config, as_of, progress)
+
+
+def _monitor(config: MonitorConfig, as_of: date | None, progress: bool) -> RunSummary:
+    logger = get_run_logger()
     as_of = as_of or datetime.now(AMSTERDAM).date()
     run_id = datetime.now(AMSTERDAM).strftime("%Y%m%dT%H%M%S") + "-" + str(flow_run.get_id() or "local")[:8]
     plan = prepare(config, run_id)
@@ -133,9 +152,11 @@ def daily_monitoring(config_path: str = "monitor.toml", as_of: date | None = Non
         sources=reports,
         model_id=scoring.model_id,
         scored=scoring.scored,
+        scored_cut=scoring.cut,
         brands=steps.brand_lines(config, as_of),
         spikes=found,
         insights=aspects.describe(),
+        unsourced=[b.name for b in config.brands if not b.sources],
     )
     create_markdown_artifact(
         key="daily-monitoring-summary",

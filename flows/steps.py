@@ -20,8 +20,10 @@ from alerts.notify import flow_failure_hook  # noqa: F401  (re-exported for flow
 from alerts.pipeline import evaluation_time, run_alerts
 from flows.crawl import PARTIAL_SUFFIX, CrawlJob
 from klantstem.config import MonitorConfig
+from klantstem.limits import MAX_SCORED_CHARS
 from klantstem.privacy import load_or_create_salt
 from warehouse.connection import connect
+from warehouse.crawl_runs import source_watermark
 from warehouse.load import LoadResult, known_external_ids, upsert_mentions
 from warehouse.migrate import migrate, refresh_views
 from warehouse.models import scoring_model
@@ -44,6 +46,9 @@ class RunPlan:
     def seen_ids_file(self, job: CrawlJob) -> Path:
         return self.run_dir / f"{job.slug}.seen.txt"
 
+    def stop_ids_file(self, job: CrawlJob) -> Path:
+        return self.run_dir / f"{job.slug}.stop.txt"
+
 
 @dataclass(frozen=True)
 class FileLoad:
@@ -60,6 +65,7 @@ class FileLoad:
 class ScoringSummary:
     model_id: str
     scored: int
+    cut: int = 0  # texts longer than MAX_SCORED_CHARS, scored on their start
 
 
 def _warehouse(config: MonitorConfig) -> tuple[Path, float]:
@@ -73,7 +79,8 @@ def author_salt(config: MonitorConfig) -> str:
 
 
 def prepare_run(config: MonitorConfig, run_id: str) -> RunPlan:
-    """Migrate the warehouse and write, per source, the ids we already hold (for incremental crawls)."""
+    """Migrate the warehouse and write, per source, the ids we already hold (dropped by the
+    crawl) and those a complete crawl reached (paging stops at them): see ``source_watermark``."""
     run_dir = config.warehouse.staging_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     jobs = [CrawlJob.from_config(brand, source) for brand in config.brands for source in brand.sources]
@@ -84,10 +91,34 @@ def prepare_run(config: MonitorConfig, run_id: str) -> RunPlan:
         for job in jobs:
             ids = known_external_ids(con, job.source, job.brand)
             plan.seen_ids_file(job).write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
+            mark = source_watermark(con, job.source, job.brand)
+            stop = known_external_ids(con, job.source, job.brand, through=mark) if mark is not None else []
+            plan.stop_ids_file(job).write_text("".join(f"{i}\n" for i in stop), encoding="utf-8")
     # Create the salt file (when the salt is not in the environment) before the crawls start
     # in parallel: each reads it, and two first readers would both try to create it.
     author_salt(config)
+    prune_run_folders(config.warehouse.staging_dir, config.warehouse.keep_run_logs_days, keep=run_dir)
     return plan
+
+
+def prune_run_folders(staging: Path, keep_days: int, keep: Path | None = None, now: float | None = None) -> list[Path]:
+    """Delete the folders of runs older than ``keep_days`` whose data is loaded: their crawl
+    logs, stats and id lists. Logs hold review text and URLs, so they are kept only as long
+    as they help to explain a run. A folder still holding a staged file is left whole.
+    Returns the folders removed."""
+    cutoff = (time.time() if now is None else now) - keep_days * 86400
+    removed = []
+    for folder in sorted(p for p in staging.glob("*") if p.is_dir() and p != keep):
+        files = list(folder.iterdir())
+        if any(f.is_dir() or ".jsonl" in f.name for f in files) or any(f.stat().st_mtime >= cutoff for f in files):
+            continue
+        for file in files:
+            file.unlink()
+        folder.rmdir()
+        removed.append(folder)
+    if removed:
+        log.info("deleted %d run folder(s) older than %d days (logs and stats of loaded runs)", len(removed), keep_days)
+    return removed
 
 
 def staged_files(config: MonitorConfig) -> list[Path]:
@@ -154,14 +185,16 @@ def score_pending(config: MonitorConfig, progress: bool = False) -> ScoringSumma
     path, timeout = _warehouse(config)
     with connect(path, timeout_s=timeout) as con:
         pending = pending_texts(con, scorer.model_id)
-    log.info("%d texts to score with %s", len(pending), scorer.model_id)
+    cut = sum(p.cut for p in pending)
+    log.info("%d texts to score with %s (%d longer than %d characters: scored on their start)",
+             len(pending), scorer.model_id, cut, MAX_SCORED_CHARS)
     for start in range(0, len(pending), SCORE_CHUNK):
         chunk = pending[start : start + SCORE_CHUNK]
         scores = scorer.score([p.text for p in chunk], progress=progress)
         table = score_table(scorer.model_id, [(p.mention_id, p.text_md5) for p in chunk], scores)
         with connect(path, timeout_s=timeout) as con:
             store_scores(con, table)
-    return ScoringSummary(scorer.model_id, len(pending))
+    return ScoringSummary(scorer.model_id, len(pending), cut)
 
 
 def refresh(config: MonitorConfig) -> list[str]:

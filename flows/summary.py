@@ -8,6 +8,7 @@ from datetime import date
 
 from alerts.engine import AlertEvent as Spike  # alerts messaged by this run (RunSummary.spikes)
 from flows.steps import BrandLine
+from klantstem.limits import MAX_SCORED_CHARS
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class SourceReport:
     dropped: int = 0
     rejected: int = 0
     error: str | None = None
+    recovered: int = 0  # rows loaded from staged files an earlier run left unloaded (counted in new/updated)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class RunSummary:
     brands: list[BrandLine]
     spikes: list[Spike] = field(default_factory=list)
     insights: str | None = None  # one line: what the insights refresh did
+    scored_cut: int = 0  # of ``scored``: texts longer than MAX_SCORED_CHARS, scored on their start
+    unsourced: list[str] = field(default_factory=list)  # brands without sources: nothing crawled for them
 
     @property
     def failed_sources(self) -> list[SourceReport]:
@@ -54,7 +58,11 @@ class RunSummary:
             )
             if s.error:
                 lines.append(f"    error: {s.error}")
-        lines += ["", f"Scored {self.scored} new texts with {self.model_id}."]
+            if s.recovered:
+                lines.append(f"    recovered: {s.recovered} rows staged by an earlier run that had not been loaded "
+                             "(counted above; rows in both are counted as updated)")
+        cut = f" ({self.scored_cut} longer than {MAX_SCORED_CHARS:,} characters: scored on their start)" if self.scored_cut else ""
+        lines += ["", f"Scored {self.scored} new texts with {self.model_id}{cut}."]
         if self.insights:
             lines.append(self.insights[0].upper() + self.insights[1:] + ".")
         lines += ["", "Brands:"]
@@ -72,4 +80,6 @@ class RunSummary:
             lines.append("No alerts.")
         if self.failed_sources:
             lines.append(f"{len(self.failed_sources)} source(s) failed; the others were loaded.")
+        if self.unsourced:
+            lines.append(f"No sources configured for {', '.join(self.unsourced)}: nothing was crawled for them.")
         return lines

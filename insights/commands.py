@@ -61,10 +61,12 @@ def _cmd_survey_import(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     try:
-        result = import_survey(config, args.file, sheet=args.sheet)
+        result = import_survey(config, args.file, sheet=args.sheet, survey=args.survey)
     except SurveyImportError as exc:
         return _fail(str(exc))
     print(result.describe())
+    for note in result.notes():
+        print(f"klantstem: warning: {note}", file=sys.stderr)
     print("Draai `klantstem insights blind-spots` om enquête en publieke vermeldingen te vergelijken.")
     return 0
 
@@ -145,11 +147,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     imp = survey_actions.add_parser(
         "import", help="import a CSV or XLSX survey export (idempotent)",
         description="Import survey answers from CSV (comma or semicolon) or XLSX. Columns: date (datum), "
-        "score (cijfer) 0-10, answer (antwoord), optional segment and id. A bad file is refused with the "
-        "file, row and column of the first problem. Importing the same answers again stores them once.",
+        "score (cijfer) 0-10, answer (antwoord), optional segment and id. Rows that cannot be read are "
+        "skipped and listed (row and column); a file without a readable row is refused. Importing the same "
+        "file again stores each answer once, so a fixed file adds exactly the fixed rows.",
     )
     add_config_arg(imp)
     imp.add_argument("file", type=Path, help="survey export (.csv or .xlsx)")
     imp.add_argument("--sheet", default=None, help="XLSX sheet name (default: the first sheet)")
+    imp.add_argument("--survey", default=None, metavar="NAME",
+                     help="the survey that answers without an id belong to (default: the file name); "
+                     "give an earlier file's name when this file is a longer export of it")
     imp.set_defaults(handler=_cmd_survey_import)
 

@@ -8,7 +8,6 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-
 def insert_table(con: duckdb.DuckDBPyConnection, target: str, data: pa.Table,
                  extra: dict[str, str] | None = None) -> int:
     """Bulk ``INSERT INTO target (data's columns, extra's keys) SELECT ...`` in one statement;
@@ -25,7 +24,6 @@ def insert_table(con: duckdb.DuckDBPyConnection, target: str, data: pa.Table,
     finally:
         con.unregister(name)
     return data.num_rows
-
 
 def insert_rows(con: duckdb.DuckDBPyConnection, target: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
                 extra: dict[str, str] | None = None) -> int:

@@ -14,12 +14,18 @@ segment    (optional)                       e.g. "zakelijk", "particulier"
 id         response_id, respondent_id       (optional) the survey tool's response id
 =========  ==============================  =============================================
 
-Other columns are ignored. A bad file is refused as a whole, with one line naming the file,
-the row (as a spreadsheet shows it: header = row 1) and the column, plus how many more
-problems there are. Importing is idempotent: an answer's key is the survey tool's response
-id, or else its content (date, score, answer, segment) and how often that exact content
-occurs in the file, so importing the same file twice, or a later export that contains the
-earlier answers, stores each answer once.
+Other columns are ignored. A file that cannot be read (encoding, header) is refused with
+one line naming the file. A row that cannot be read is skipped and reported as
+``row N, column C: problem`` (row as a spreadsheet shows it: header = row 1) while the good
+rows are stored: importing is idempotent, so the fixed file imported again adds exactly the
+fixed rows. A file with no good row at all is refused.
+
+An answer's key is the survey tool's response id, or else the survey it belongs to (by
+default the file name; ``--survey NAME`` for a longer export of an earlier file), its
+content (date, score, answer, segment) and how often that exact content occurs in the file.
+So importing the same file twice stores each answer once, and two surveys whose answers
+happen to read the same (same day, same score, no comment) are both kept. An import that
+repeats answers of another survey says so, in case the file was a longer export of it.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import csv
 import hashlib
 import io
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,6 +48,7 @@ from insights.db import insert_table
 from insights.tagging import brand_words
 from insights.text import fold, terms
 from klantstem.config import MonitorConfig
+from klantstem.limits import MAX_STORED_CHARS
 from warehouse.connection import connect, transaction
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -69,17 +77,45 @@ class SurveyAnswer:
 
 
 @dataclass(frozen=True)
+class SurveyRows:
+    """What a file held: the answers that could be read and, per bad row, why not."""
+
+    answers: list[SurveyAnswer]
+    rejects: list[str]
+    cut: int = 0  # answers longer than MAX_STORED_CHARS, stored cut
+
+
+@dataclass(frozen=True)
 class SurveyImport:
     file: Path
     rows: int
     new: int
+    rejects: tuple[str, ...] = ()
+    cut: int = 0
+    #: Earlier surveys (source file names) with id-less answers identical to new ones here.
+    repeats: tuple[tuple[str, int], ...] = ()
 
     @property
     def already_imported(self) -> int:
         return self.rows - self.new
 
     def describe(self) -> str:
-        return f"{self.file}: {self.rows} answers read, {self.new} new, {self.already_imported} already imported"
+        line = f"{self.file}: {self.rows} answers read, {self.new} new, {self.already_imported} already imported"
+        if self.rejects:
+            line += f", {len(self.rejects)} rows skipped"
+        if self.cut:
+            line += f", {self.cut} answers cut to {MAX_STORED_CHARS:,} characters"
+        return line
+
+    def notes(self) -> list[str]:
+        """One line per skipped row, and per earlier survey whose answers this file repeats."""
+        lines = [f"{self.file}: skipped {reject}" for reject in self.rejects]
+        for name, count in self.repeats:
+            lines.append(
+                f"{self.file}: {count} new answers read exactly like answers imported from {name}; if this file "
+                f"is a longer export of that survey, import it with --survey {name!r} instead"
+            )
+        return lines
 
 
 def _header_key(value: Any) -> str:
@@ -158,16 +194,36 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+def _decode(path: Path, raw: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (Excel's "CSV" on Dutch Windows)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise SurveyImportError(
+            f"{path}: neither UTF-8 nor Windows-1252 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save the export as CSV UTF-8"
+        ) from None
+
+
 def _rows_csv(path: Path) -> list[tuple[int, list[Any]]]:
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")  # Excel's "CSV" on Dutch Windows
+    text = _decode(path, raw)
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(n, row) for n, row in enumerate(reader, start=1)]
+    # csv refuses fields over 128 KiB by default; no field can be longer than the file.
+    limit = csv.field_size_limit()
+    csv.field_size_limit(min(max(limit, len(text) + 1), sys.maxsize))
+    try:
+        return [(n, row) for n, row in enumerate(reader, start=1)]
+    except csv.Error as exc:
+        raise SurveyImportError(f"{path}: not a readable CSV file (line {reader.line_num}: {exc})") from None
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _rows_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list[Any]]]:
@@ -188,8 +244,12 @@ def _rows_xlsx(path: Path, sheet: str | None) -> list[tuple[int, list[Any]]]:
         book.close()
 
 
-def read_survey(path: Path | str, sheet: str | None = None) -> list[SurveyAnswer]:
-    """Parse and validate a survey file; raises :class:`SurveyImportError` on any problem."""
+def parse_survey(path: Path | str, sheet: str | None = None) -> SurveyRows:
+    """The answers of a survey file and a reason per row that cannot be read.
+
+    Raises :class:`SurveyImportError` when the file as a whole cannot be used (not found,
+    unknown type, encoding, header) or holds no good answer.
+    """
     path = Path(path)
     if not path.is_file():
         raise SurveyImportError(f"{path}: file not found")
@@ -208,6 +268,7 @@ def read_survey(path: Path | str, sheet: str | None = None) -> list[SurveyAnswer
     names = {index: str(header[index]).strip() for index in columns.values()}
     answers: list[SurveyAnswer] = []
     errors: list[str] = []
+    cut = 0
     for number, row in body:
         def cell(column: str) -> Any:
             index = columns.get(column)
@@ -221,26 +282,39 @@ def read_survey(path: Path | str, sheet: str | None = None) -> list[SurveyAnswer
                 errors.append(f"row {number}, column {names[columns[column]]}: {exc}")
         if len(parsed) < 2:
             continue
+        answer = _text(cell("answer"))
+        if len(answer) > MAX_STORED_CHARS:
+            answer, cut = answer[: MAX_STORED_CHARS - 1] + "…", cut + 1
         answers.append(
             SurveyAnswer(
                 row=number,
                 answered_on=parsed["date"],
                 score=parsed["score"],
-                answer=_text(cell("answer")),
+                answer=answer,
                 segment=_text(cell("segment")) or None,
                 response_id=_text(cell("id")) or None,
             )
         )
-    if errors:
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise SurveyImportError(f"{path}: {errors[0]}{more}")
     if not answers:
+        if errors:
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise SurveyImportError(f"{path}: no readable answer: {errors[0]}{more}")
         raise SurveyImportError(f"{path}: no answers below the header")
-    return answers
+    return SurveyRows(answers, errors, cut)
 
 
-def answer_ids(answers: list[SurveyAnswer]) -> list[str]:
-    """Stable keys: the response id when the file has one, else content + occurrence."""
+def read_survey(path: Path | str, sheet: str | None = None) -> list[SurveyAnswer]:
+    """Parse and validate a survey file, strictly: any bad row refuses the file
+    (:class:`SurveyImportError`, one line: the first problem and how many more)."""
+    read = parse_survey(path, sheet)
+    if read.rejects:
+        more = f" (and {len(read.rejects) - 1} more)" if len(read.rejects) > 1 else ""
+        raise SurveyImportError(f"{path}: {read.rejects[0]}{more}")
+    return read.answers
+
+
+def answer_ids(answers: list[SurveyAnswer], survey: str = "") -> list[str]:
+    """Stable keys: the response id when the file has one, else survey + content + occurrence."""
     seen: Counter[tuple[Any, ...]] = Counter()
     ids = []
     for a in answers:
@@ -249,7 +323,7 @@ def answer_ids(answers: list[SurveyAnswer]) -> list[str]:
         else:
             content = (a.answered_on.isoformat(), a.score, a.answer, a.segment or "")
             seen[content] += 1
-            key = "|".join(str(c) for c in content) + f"|{seen[content]}"
+            key = f"survey|{survey}|" + "|".join(str(c) for c in content) + f"|{seen[content]}"
         ids.append(hashlib.md5(key.encode("utf-8")).hexdigest())
     return ids
 
@@ -273,13 +347,20 @@ def _tag_answers(tagger: AspectTagger, items: list[tuple[str, str]], stop: froze
     return pa.Table.from_pydict(aspects), pa.Table.from_pydict(found_terms)
 
 
-def import_survey(config: MonitorConfig, path: Path | str, sheet: str | None = None) -> SurveyImport:
-    """Validate ``path`` and store its answers not stored yet, tagged with aspects and terms."""
+def import_survey(
+    config: MonitorConfig, path: Path | str, sheet: str | None = None, survey: str | None = None
+) -> SurveyImport:
+    """Store the readable answers of ``path`` not stored yet, tagged with aspects and terms.
+
+    ``survey`` names the survey that answers without a response id belong to (default: the
+    file name); give an earlier file's name to import a longer export of the same survey.
+    """
     from insights.pipeline import prepare_insights  # pipeline imports this module
 
     path = Path(path)
-    answers = read_survey(path, sheet)
-    ids = answer_ids(answers)
+    read = parse_survey(path, sheet)
+    answers = read.answers
+    ids = answer_ids(answers, survey or path.name)
     own = [b.name for b in config.brands if b.own]
     tagger = prepare_insights(config)
     first: dict[str, int] = {}
@@ -308,6 +389,7 @@ def import_survey(config: MonitorConfig, path: Path | str, sheet: str | None = N
         existing = {r[0] for r in con.execute("SELECT answer_id FROM survey_answers").fetchall()}
         keep = [i not in existing for i in table.column("answer_id").to_pylist()]
         new = table.filter(pa.array(keep, type=pa.bool_()))
+        repeats = _repeated_elsewhere(con, [a for (_, a), k in zip(unique, keep, strict=True) if k], path.name)
         aspects, found_terms = _tag_answers(
             tagger, [(i, a.answer) for (i, a), k in zip(unique, keep, strict=True) if k], brand_words(config)
         )
@@ -315,7 +397,35 @@ def import_survey(config: MonitorConfig, path: Path | str, sheet: str | None = N
             insert_table(con, "survey_answers", new, extra={"imported_at": "now()"})
             insert_table(con, "survey_aspects", aspects)
             insert_table(con, "survey_terms", found_terms)
-    return SurveyImport(path, len(answers), new.num_rows)
+    return SurveyImport(path, len(answers), new.num_rows, tuple(read.rejects), read.cut, repeats)
+
+
+def _repeated_elsewhere(con: Any, answers: list[SurveyAnswer], file_name: str) -> tuple[tuple[str, int], ...]:
+    """Per earlier file: how many of ``answers`` (new, without response id) read exactly like one of its."""
+    plain = [a for a in answers if not a.response_id]
+    if not plain:
+        return ()
+    rows = pa.table({
+        "answered_on": pa.array([a.answered_on for a in plain], pa.date32()),
+        "score": pa.array([a.score for a in plain], pa.int32()),
+        "answer": [a.answer for a in plain],
+        "segment": [a.segment for a in plain],
+    })
+    con.register("incoming_answers", rows)
+    try:
+        found = con.execute(
+            """
+            SELECT s.source_file, count(*) FROM incoming_answers AS i
+            JOIN (SELECT DISTINCT source_file, answered_on, score, answer, segment FROM survey_answers) AS s
+              ON s.answered_on = i.answered_on AND s.score = i.score AND s.answer = i.answer
+             AND s.segment IS NOT DISTINCT FROM i.segment
+            WHERE s.source_file <> ? GROUP BY s.source_file ORDER BY 2 DESC, 1
+            """,
+            [file_name],
+        ).fetchall()
+    finally:
+        con.unregister("incoming_answers")
+    return tuple((str(name), int(count)) for name, count in found)
 
 
 def retag_survey_answers(config: MonitorConfig, tagger: AspectTagger) -> int:

@@ -1,7 +1,8 @@
 """``klantstem``: the command line.
 
-Every command has ``--help``. Errors a user can fix (a bad config, a locked warehouse) end
-in one line on stderr and exit code 2, not a traceback.
+Every command has ``--help``. Errors a user can fix (a bad config, a locked warehouse, a run
+already in progress, an unwritable folder) end in one line on stderr and exit code 2, not a
+traceback; errors of the machine (a full disk, an I/O error) in one line and exit code 1.
 """
 
 from __future__ import annotations
@@ -17,16 +18,23 @@ from pathlib import Path
 from klantstem import __version__
 from klantstem.cli_args import add_config_arg
 from klantstem.config import ConfigError, load_config
+from klantstem.ephemeral import start_tied_api_server
+from klantstem.preflight import check_writable
+from klantstem.runlock import RunInProgressError, run_lock
 
+EXIT_ENVIRONMENT = 1
 EXIT_USER_ERROR = 2
 EXIT_SOURCES_FAILED = 3
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    load_config(args.config)  # refuse a bad file before Prefect or any crawl starts
-    from flows.daily import run_once
+    config = load_config(args.config)  # refuse a bad file before Prefect or any crawl starts
+    check_writable(config, args.config)
+    with run_lock(config.warehouse.path):  # before Prefect starts: a second run stops in one line
+        from flows.daily import run_once
 
-    summary = run_once(args.config, as_of=args.as_of, progress=not args.no_progress)
+        start_tied_api_server()
+        summary = run_once(args.config, as_of=args.as_of, progress=not args.no_progress)
     print(summary.render())
     return EXIT_SOURCES_FAILED if summary.failed_sources else 0
 
@@ -41,9 +49,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     config_path = data_dir / "monitor.demo.toml"
     with DemoServer(today=args.today) as server:
         config_path.write_text(demo_config_toml(server.base_url, data_dir="."), encoding="utf-8")
-        load_config(config_path)
+        config = load_config(config_path)
+        check_writable(config, config_path)
         print(f"Demo site on {server.base_url}; warehouse {data_dir / 'klantstem.duckdb'}", file=sys.stderr)
-        summary = run_once(config_path, as_of=args.today, progress=not args.no_progress)
+        with run_lock(config.warehouse.path):
+            start_tied_api_server()
+            summary = run_once(config_path, as_of=args.today, progress=not args.no_progress)
     print(summary.render())
     print(f"\nQuery it: duckdb -readonly {data_dir / 'klantstem.duckdb'} \"FROM daily_sentiment WHERE source = 'all' ORDER BY day DESC LIMIT 9\"")
     return EXIT_SOURCES_FAILED if summary.failed_sources else 0
@@ -51,17 +62,30 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    check_writable(config, args.config)
     sources = sum(len(b.sources) for b in config.brands)
     print(f"{args.config}: OK ({len(config.brands)} brands, {sources} sources, warehouse {config.warehouse.path})")
+    for brand in config.brands:
+        if not brand.sources:
+            print(f"klantstem: warning: brand {brand.name!r} has no [[brands.sources]]: `klantstem run` crawls "
+                  "nothing for it (fine for a brand you only analyse)", file=sys.stderr)
     return 0
 
 
 def _cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
     from warehouse.connection import connect
 
     config = load_config(args.config)
+    if not config.warehouse.path.is_file():
+        raise ConfigError(f"{config.warehouse.path}: no warehouse yet (run `klantstem run` or `klantstem demo` first)")
     with connect(config.warehouse.path, read_only=True, timeout_s=config.warehouse.lock_timeout_s) as con:
-        con.sql(args.query).show(max_rows=args.max_rows, max_width=200)
+        try:
+            con.sql(args.query).show(max_rows=args.max_rows, max_width=200)
+        except duckdb.Error as exc:
+            print(f"klantstem: error: query refused: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return EXIT_USER_ERROR
     return 0
 
 
@@ -135,13 +159,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # Prefect's client logs every API call at INFO; that drowns the run's own story.
     logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    import duckdb
+
     from warehouse.connection import WarehouseLockedError
 
     try:
         return int(args.handler(args))
-    except (ConfigError, WarehouseLockedError) as exc:
+    except (ConfigError, WarehouseLockedError, RunInProgressError) as exc:
         print(f"klantstem: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except (duckdb.Error, OSError) as exc:
+        # The machine, not the code: a full disk, a file that vanished, an I/O error. Say what
+        # happened in one line; -v shows where.
+        if args.verbose:
+            raise
+        print(f"klantstem: error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+              "(nothing half-written is kept: each load is one transaction; run again once fixed, -v for details)",
+              file=sys.stderr)
+        return EXIT_ENVIRONMENT
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     HttpUrl,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -33,6 +34,15 @@ class ConfigError(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _true_booleans(cls, value: object, info: ValidationInfo) -> object:
+        """``own = "yes"`` or ``1`` is a typo to report, not a truth to guess: TOML has true/false."""
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and field.annotation is bool and not isinstance(value, bool):
+            raise ValueError(f"must be true or false (TOML booleans), got {value!r}")
+        return value
 
 
 class Source(_Strict):
@@ -112,6 +122,19 @@ class Source(_Strict):
             data["language"] = "nl"
         return data
 
+    @field_validator("url", "feeds")
+    @classmethod
+    def _no_credentials_in_urls(cls, value: HttpUrl | list[HttpUrl] | None) -> HttpUrl | list[HttpUrl] | None:
+        """A ``user:password@`` URL would carry its password into logs, the run summary,
+        crawl_runs and Prefect's database; credentials belong in the environment."""
+        for url in value if isinstance(value, list) else [value]:
+            if url is not None and (url.username or url.password):
+                raise ValueError(
+                    "a user name or password in the URL is not allowed (it would be stored and logged with the "
+                    "URL); sources that need a login read it from the environment"
+                )
+        return value
+
     @field_validator("subreddits")
     @classmethod
     def _subreddit_names(cls, names: list[str]) -> list[str]:
@@ -182,10 +205,20 @@ class Brand(_Strict):
     exclude: list[str] = Field(default_factory=list, description="Terms that mean a keyword is *not* this brand.")
     sources: list[Source] = Field(default_factory=list)
 
+    @field_validator("name")
+    @classmethod
+    def _trimmed_name(cls, name: str) -> str:
+        """``"Snelkoop "`` is ``"Snelkoop"``: stray spaces must not make a second brand."""
+        name = " ".join(name.split())
+        if not name:
+            raise ValueError("must not be blank")
+        return name
+
 
 class WarehouseConfig(_Strict):
     path: Path = Path("data/klantstem.duckdb")
     staging_dir: Path = Path("data/staging")
+    keep_run_logs_days: int = Field(default=14, ge=0, description="Crawl logs and stats of loaded runs are deleted after this.")
     lock_timeout_s: float = Field(default=300.0, ge=0, description="How long to wait for a file held by another process.")
 
 
@@ -329,10 +362,11 @@ class MonitorConfig(_Strict):
     @field_validator("brands")
     @classmethod
     def _unique_brand_names(cls, brands: list[Brand]) -> list[Brand]:
-        names = [b.name for b in brands]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        """Unique ignoring case: mentions, alerts and reports group by the name."""
+        names = [b.name.casefold() for b in brands]
+        dupes = sorted({b.name for b in brands if names.count(b.name.casefold()) > 1})
         if dupes:
-            raise ValueError(f"brand names must be unique, repeated: {', '.join(dupes)}")
+            raise ValueError(f"brand names must be unique (ignoring case), repeated: {', '.join(dupes)}")
         return brands
 
     @model_validator(mode="after")
@@ -394,6 +428,10 @@ def load_config(path: Path | str) -> MonitorConfig:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config file (pass the .toml file with --config)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror or type(exc).__name__}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return parse_config(text, source=str(path), base=path.resolve().parent)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 SALT_ENV = "KLANTSTEM_AUTHOR_SALT"
@@ -34,7 +35,10 @@ def load_or_create_salt(folder: Path, env_var: str = SALT_ENV) -> str:
     """The salt from ``env_var`` if set, else from (or newly written to) ``folder/.author_salt``.
 
     Creating it on first use keeps the demo one command long while still keeping the
-    secret out of the database and the repository.
+    secret out of the database and the repository. Processes starting at once agree on one
+    salt: the file is written under a temporary name and hard-linked into place, which
+    fails if another process got there first (then its salt is read); a reader never sees a
+    file that exists but is still empty.
     """
     from_env = os.environ.get(env_var)
     if from_env:
@@ -43,8 +47,14 @@ def load_or_create_salt(folder: Path, env_var: str = SALT_ENV) -> str:
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     folder.mkdir(parents=True, exist_ok=True)
-    salt = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(salt + "\n")
-    return salt
+    fd, tmp = tempfile.mkstemp(prefix=f".{SALT_FILE_NAME}.", dir=folder)  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process created it first: use its salt
+    finally:
+        os.unlink(tmp)
+    return path.read_text(encoding="utf-8").strip()

@@ -6,7 +6,7 @@ visible in one place and the feed exporter writes exactly these keys.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 # Values as a page states them ("4", "4,5", 8); RatingPipeline turns them into floats.
 ScrapedNumber = float | int | str | None
@@ -19,6 +19,9 @@ class ReviewItem:
     Spiders fill the raw values (HTML in ``text``, a display name in ``author``, a date as
     the page writes it); the item pipelines clean, normalise and pseudonymise them in
     place, so after the last pipeline every field has the type the contract gives it.
+
+    ``author`` is left out of ``repr``: Scrapy writes items into its log when a pipeline
+    drops or fails on them, possibly before pseudonymisation, and logs must carry no names.
     """
 
     source: str
@@ -34,7 +37,7 @@ class ReviewItem:
     rating_max: ScrapedNumber = None
     rating_normalised: float | None = None
     language: str | None = None
-    author: str | None = None
+    author: str | None = field(default=None, repr=False)
     reply: str | None = None
     fetched_at: str | None = None
 

@@ -25,6 +25,7 @@ are importable for tests and for other packages.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import math
 import os
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, NamedTuple, Self
 from scrapy.exceptions import DropItem
 from w3lib.html import remove_tags, replace_entities
 
+from klantstem.limits import FUTURE_SKEW, MAX_STORED_CHARS
 from klantstem.privacy import PSEUDONYMISE_ENV, SALT_ENV, pseudonymise
 from spiders import refuse_to_start
 from spiders.items import ReviewItem, ScrapedNumber
@@ -86,7 +88,10 @@ def normalise_timestamp(value: object) -> str | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat(timespec="seconds")
+    try:
+        return parsed.astimezone(UTC).isoformat(timespec="seconds")
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        return None
 
 
 def utc_now_iso() -> str:
@@ -110,7 +115,7 @@ def to_float(value: ScrapedNumber) -> float | None:
         value = value.strip().replace(",", ".")
     try:
         number = float(value)
-    except ValueError:
+    except (TypeError, ValueError, OverflowError):  # a list or object where a number belongs; 10**400
         return None
     return number if math.isfinite(number) else None
 
@@ -142,22 +147,33 @@ def normalise_rating(value: ScrapedNumber, minimum: ScrapedNumber, maximum: Scra
     return Rating(number, low, high, (number - low) / (high - low))
 
 
-def fallback_external_id(brand: str, author: str | None, published_at: str, text: str) -> str:
-    """The contract's id for sources without one: ``sha1(brand|author|published_at|text)``.
+def fallback_external_id(brand: str, author: str | None, published_at: str, text: str, salt: str = "") -> str:
+    """The contract's id for sources without one: ``"h:" + HMAC-SHA256(salt, brand|author|published_at|text)``
+    (first 40 hex digits), keyed with the pseudonymisation salt.
 
+    Keyed, because the id is stored beside brand, date and text: an unkeyed hash of them
+    maps back to the author's name from a list of guesses, and the author's pseudonym then
+    reveals all their reviews. Without a salt (pseudonymisation switched off, names stored
+    anyway) it is the unkeyed ``sha1`` of the same fields, as ids were before they were keyed.
     Deliberately not the page URL: the same review must keep its id when it moves to a later
     page, when the site changes host or port, or when the configured start URL is edited;
     otherwise a re-crawl would store it a second time.
     """
-    key = "|".join((brand, author or "", published_at, text))
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()
+    key = "|".join((brand, author or "", published_at, text)).encode("utf-8")
+    if not salt:
+        return hashlib.sha1(key).hexdigest()
+    return "h:" + hmac.new(salt.encode("utf-8"), key, hashlib.sha256).hexdigest()[:40]
 
 
-def resolve_external_id(item: ReviewItem, allow_fallback: bool) -> str | None:
+def resolve_external_id(
+    item: ReviewItem, allow_fallback: bool, salt: str = "", known: frozenset[str] = frozenset()
+) -> str | None:
     """The item's id: the source's own, else (if the source has none) the fallback hash.
 
     Works on the raw item (cleans copies of the values itself) so that the spider, which
-    needs ids to stop paging, and ``ExternalIdPipeline`` get the same answer.
+    needs ids to stop paging, and ``ExternalIdPipeline`` get the same answer. A review the
+    warehouse holds under its unkeyed id (``known``: stored before ids were keyed) keeps
+    that id, so it is not stored a second time.
     """
     if item.external_id:
         return str(item.external_id)
@@ -167,7 +183,12 @@ def resolve_external_id(item: ReviewItem, allow_fallback: bool) -> str | None:
     published_at = normalise_timestamp(item.published_at)
     if text is None or published_at is None:
         return None
-    return fallback_external_id(item.brand, clean_text(item.author), published_at, text)
+    author = clean_text(item.author)
+    if salt and known:
+        unkeyed = fallback_external_id(item.brand, author, published_at, text)
+        if unkeyed in known:
+            return unkeyed
+    return fallback_external_id(item.brand, author, published_at, text, salt)
 
 
 # ------------------------------------------------------------------------- pipelines
@@ -197,19 +218,31 @@ class ExternalIdPipeline(_CrawlerPipeline):
     """Fill ``external_id`` from the fallback hash where the spider's source has no ids."""
 
     def process_item(self, item: ReviewItem) -> ReviewItem:
-        item.external_id = resolve_external_id(item, self.spider.id_fallback)
+        spider = self.spider
+        item.external_id = resolve_external_id(item, spider.id_fallback, spider.id_salt, spider.seen_ids)
         return item
 
 
 class CleanTextPipeline(_CrawlerPipeline):
-    """HTML and stray whitespace out of every free-text field."""
+    """HTML and stray whitespace out of every free-text field, each cut to ``MAX_STORED_CHARS``.
+
+    The cut bounds what one hostile page can make every later step (storage, scoring,
+    tagging, the dashboard) pay; it is counted as ``truncated/<field>`` and the text ends in
+    an ellipsis, so a reader sees that more was there.
+    """
 
     def process_item(self, item: ReviewItem) -> ReviewItem:
-        item.title = clean_text(item.title)
-        item.text = clean_text(item.text)
-        item.reply = clean_text(item.reply)
-        item.author = clean_text(item.author)
+        item.title = self._capped("title", clean_text(item.title))
+        item.text = self._capped("text", clean_text(item.text))
+        item.reply = self._capped("reply", clean_text(item.reply))
+        item.author = self._capped("author", clean_text(item.author))
         return item
+
+    def _capped(self, field: str, value: str | None) -> str | None:
+        if value is None or len(value) <= MAX_STORED_CHARS:
+            return value
+        self.count(f"truncated/{field}")
+        return value[: MAX_STORED_CHARS - 1] + "…"
 
 
 class NormaliseFieldsPipeline(_CrawlerPipeline):
@@ -267,13 +300,21 @@ class PseudonymisePipeline(_CrawlerPipeline):
 
 
 class ValidationPipeline(_CrawlerPipeline):
-    """Drop rows the warehouse cannot use, counted per reason, without stopping the crawl."""
+    """Drop rows the warehouse cannot use, counted per reason, without stopping the crawl.
+
+    A date beyond ``FUTURE_SKEW`` from now is refused too: a review from the year 9999 is a
+    broken or hostile page, and one such row stretches every chart's time axis to it.
+    """
 
     def process_item(self, item: ReviewItem) -> ReviewItem:
         for field in REQUIRED_FIELDS:
             if not getattr(item, field):
                 self.count(f"dropped/missing_{field}")
                 raise DropItem(f"missing {field} at {item.url}", log_level="WARNING")
+        assert item.published_at is not None
+        if datetime.fromisoformat(item.published_at) > datetime.now(UTC) + FUTURE_SKEW:
+            self.count("dropped/future_date")
+            raise DropItem(f"published_at {item.published_at} is in the future at {item.url}", log_level="WARNING")
         return item
 
 

@@ -14,14 +14,16 @@ Settings of our own:
          "started_at": "<ISO UTC>", "finished_at": "<ISO UTC>", "elapsed_s": 1.2,
          "pages_fetched": 9, "pages_failed": 0,
          "items_scraped": 170, "items_seen": 0,
-         "items_dropped": {"missing_text": 1},
+         "items_dropped": {"missing_text": 1, "future_date": 1, "unreadable": 1},
+         "items_truncated": {"text": 1},        # cut to klantstem.limits.MAX_STORED_CHARS
          "stop_reason": "last_page" | "max_pages" | "seen" | null,
          "stop_reasons": {"r/thenetherlands new": "seen", ...},   # per listing
          "brand_filter": {"matched": 3, "no_keyword": 120, "excluded": 1},  # post sources
          "skipped": "<why the source did not run>" | null,  # e.g. no Bluesky credentials
          "warnings": ["<url>: article text from the feed summary: HTTP 403", ...],
          "errors": ["<url>: HTTP 500", ...],
-         "error": "<first of errors>" | "crawl ended early: <reason>" | null}
+         "error": "<first of errors>" | "crawl ended early: <reason>" | null,
+         "complete": true}   # no error, and paging reached the last complete crawl (or the end)
 
     ``error`` set means the source failed (items from pages before the failure are still
     valid). No file is written when the crawl cannot start at all (missing salt, bad

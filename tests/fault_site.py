@@ -14,6 +14,8 @@ burst       503 on the first two requests, then the page
 down        503 every time
 stall       accepts the request and never answers (until the server stops)
 login       302 to ``/login?next=...``, an HTML login form without review data
+paged       ``?page=1..5``, 20 reviews a page, newest first; page 3 answers 500 to its
+            first ``flaky_page_failures`` requests (one run's tries), then works
 =========== =======================================================================
 
 ``/private/...`` is disallowed in robots.txt (any case name works behind it).
@@ -24,10 +26,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+NEWEST = datetime(2026, 11, 28, 10, tzinfo=UTC)  # the paged listing's newest review
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
 LOGIN_PAGE = ("<html><head><title>Inloggen</title></head><body><form action='/login' method='post'>"
               "<input name='email'><input name='password' type='password'><button>Inloggen</button></form></body></html>")
@@ -42,8 +46,9 @@ def reviews(case: str, n: int = 3) -> list[dict[str, Any]]:
     ]
 
 
-def trustpilot_page(items: list[dict[str, Any]]) -> str:
-    data = {"props": {"pageProps": {"reviews": items, "filters": {"pagination": {"currentPage": 1, "totalPages": 1}}}}}
+def trustpilot_page(items: list[dict[str, Any]], page: int = 1, pages: int = 1) -> str:
+    data = {"props": {"pageProps": {"reviews": items,
+                                    "filters": {"pagination": {"currentPage": page, "totalPages": pages}}}}}
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     return f'<html><body><script id="__NEXT_DATA__" type="application/json">{payload}</script></body></html>'
 
@@ -68,7 +73,10 @@ def jsonld_page(items: list[dict[str, Any]], base: str, nodes: list[dict[str, An
 class FaultSite:
     """``with FaultSite() as site: site.url("/review/burst")``; ``site.hits[path]`` lists request times."""
 
-    def __init__(self) -> None:
+    PAGED_PAGES, PAGED_PER_PAGE = 5, 20
+
+    def __init__(self, flaky_page_failures: int = 0) -> None:
+        self.flaky_page_failures = flaky_page_failures
         self.hits: dict[str, list[float]] = defaultdict(list)
         self.stopping = threading.Event()
         site = self
@@ -121,6 +129,8 @@ class FaultSite:
         if len(parts) != 2 or parts[0] not in ("review", "shop"):
             return self._send(h, 404, "not found")
         kind, case = parts
+        if kind == "review" and case == "paged":
+            return self._paged(h)
         page = trustpilot_page(reviews(case)) if kind == "review" else jsonld_page(reviews(case), self.base_url)
         if case == "ok":
             return self._send(h, 200, page)
@@ -138,3 +148,24 @@ class FaultSite:
         if case == "login":
             return self._send(h, 302, "", {"Location": f"/login?next={path}"})
         return self._send(h, 404, "not found")
+
+    def paged_reviews(self) -> list[dict[str, Any]]:
+        """The paged listing's reviews, newest first (one a day back from 2026-11-28)."""
+        total = self.PAGED_PAGES * self.PAGED_PER_PAGE
+        return [
+            {"id": f"paged-{n:03d}", "rating": 1 + n % 5, "title": f"Titel {n}", "text": f"Review {n}: prima.",
+             "language": "nl", "dates": {"publishedDate": (NEWEST - timedelta(days=i)).isoformat()},
+             "consumer": {"displayName": f"Klant {n}"}, "reply": None}
+            for i, n in enumerate(range(total, 0, -1))
+        ]
+
+    def _paged(self, h: BaseHTTPRequestHandler) -> None:
+        query = h.path.split("?", 1)[1] if "?" in h.path else ""
+        page = int(dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("page", "1"))
+        key = f"/review/paged?page={page}"
+        self.hits[key].append(time.monotonic())
+        if page == 3 and len(self.hits[key]) <= self.flaky_page_failures:
+            return self._send(h, 500, "internal error")
+        per = self.PAGED_PER_PAGE
+        items = self.paged_reviews()[(page - 1) * per : page * per]
+        return self._send(h, 200, trustpilot_page(items, page, self.PAGED_PAGES))

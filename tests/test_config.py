@@ -47,7 +47,7 @@ def test_source_key_defaults_to_the_spider_type() -> None:
         (MINIMAL + "\n[sentiment]\nbatch_size = 0\n", "sentiment.batch_size"),
         (MINIMAL + "\n[crawl]\nretrys = 3\n", "crawl.retrys"),
         ("[warehouse]\npath = 'x.duckdb'\n", "brands"),
-        (MINIMAL + MINIMAL, "brands: Value error, brand names must be unique, repeated: Snelkoop"),
+        (MINIMAL + MINIMAL, "brands: Value error, brand names must be unique (ignoring case), repeated: Snelkoop"),
         ("[[brands]\nname=", "not valid TOML"),
     ],
 )

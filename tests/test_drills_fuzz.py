@@ -8,10 +8,8 @@ review never costs the good ones beside it."""
 from __future__ import annotations
 
 import copy
-import csv
 import json
 import os
-import traceback
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
@@ -37,6 +35,7 @@ from tests.drill_helpers import report
 from tests.fault_site import jsonld_nodes, jsonld_page, reviews, trustpilot_page
 from tests.source_fixtures import fixture_text
 from tests.spider_helpers import TEST_SALT, make_crawler, run_pipelines
+from klantstem.limits import MAX_STORED_CHARS
 from warehouse.staging import RowError, validate_row
 
 BIG = "Heel lang verhaal. " * (10 * 1024 * 1024 // 19)  # ~10 MB of text in one review
@@ -111,13 +110,6 @@ def _response(kind: str, body: bytes) -> TextResponse:
     return TextResponse(url, body=body, request=Request(url, cb_kwargs={"page": 1, "listing": None}), headers=headers)
 
 
-def _is_to_float_bug(exc: TypeError) -> bool:
-    """``spiders.pipelines.to_float`` raising on a list/dict (see TO_FLOAT_BUG): a known bug,
-    tested on its own, that must not hide other crashes from the generic fuzzing."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    return bool(frames) and frames[-1].name == "to_float" and frames[-1].filename.endswith("pipelines.py")
-
-
 def _drop_counters(crawler) -> int:
     """Sum of the crawl's ``klantstem/`` counters that a dropped row increments (the stats
     file reports them per reason: dropped/missing_text, brand_filter/no_keyword, seen ...)."""
@@ -126,7 +118,7 @@ def _drop_counters(crawler) -> int:
                and not k.startswith(("klantstem/pages", "klantstem/brand_filter/matched")))
 
 
-def _outcome(crawler, kind: str, body: bytes, known_bug_ok: bool = False) -> tuple[PageResult | None, Counter]:
+def _outcome(crawler, kind: str, body: bytes) -> tuple[PageResult | None, Counter]:
     """Parse one page, run its items through the pipelines, check them against the staging
     contract. Returns the page result (None if refused) and what happened to each row."""
     tally: Counter = Counter()
@@ -144,11 +136,6 @@ def _outcome(crawler, kind: str, body: bytes, known_bug_ok: bool = False) -> tup
         except DropItem as exc:
             assert _drop_counters(crawler) > before, f"drop not counted in the crawl stats: {exc}"
             tally["dropped"] += 1
-            continue
-        except TypeError as exc:
-            if not (known_bug_ok and _is_to_float_bug(exc)):
-                raise
-            tally["lost to the known to_float bug"] += 1  # pinned by the strict xfails below
             continue
         row = json.loads(json.dumps(asdict(done)))  # what the loader will read
         try:
@@ -221,15 +208,14 @@ def test_every_spider_parser_survives_mutated_pages(kind: str, monkeypatch: pyte
     @FUZZ
     @given(mutated_pages(kind))
     def check(body: bytes) -> None:
-        _, tally = _outcome(crawler, kind, body, known_bug_ok=True)
+        _, tally = _outcome(crawler, kind, body)
         totals.update(tally)
         totals["pages"] += 1
 
     check()
     report(f"fuzz {kind}: {totals['pages']} mutated pages, {totals['page refused']} refused with PageParseError, "
            f"{totals['kept']} rows kept (valid staging rows), {totals['dropped']} dropped and counted by the pipelines, "
-           f"{totals['rejected at load']} rejected by the loader's validation (counted, file:line), "
-           f"{totals['lost to the known to_float bug']} lost to the known to_float bug; no other crash")
+           f"{totals['rejected at load']} rejected by the loader's validation (counted, file:line); no crash")
 
 
 def _set(node: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
@@ -242,18 +228,13 @@ def _set(node: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     return node
 
 
-TO_FLOAT_BUG = pytest.mark.xfail(
-    strict=True, raises=TypeError,
-    reason="spiders/pipelines.py to_float(): float() of a list/dict rating raises TypeError (only ValueError is "
-           "caught), so the row is lost in Scrapy's 'Error processing' log instead of a counted drop - reported")
 HOSTILE_FIELDS = [
     ("trustpilot", "text"), ("trustpilot", "title"), ("trustpilot", "dates.publishedDate"), ("trustpilot", "dates"),
     ("trustpilot", "consumer"), ("trustpilot", "id"), ("trustpilot", "language"), ("trustpilot", "reply"),
-    pytest.param("trustpilot", "rating", marks=TO_FLOAT_BUG),
+    ("trustpilot", "rating"),
     ("jsonld", "reviewBody"), ("jsonld", "name"), ("jsonld", "datePublished"), ("jsonld", "author"),
     ("jsonld", "@id"), ("jsonld", "reviewRating"),
-    pytest.param("jsonld", "reviewRating.bestRating", marks=TO_FLOAT_BUG),
-    pytest.param("jsonld", "reviewRating.ratingValue", marks=TO_FLOAT_BUG),
+    ("jsonld", "reviewRating.bestRating"), ("jsonld", "reviewRating.ratingValue"),
 ]
 
 
@@ -313,10 +294,12 @@ def test_hostile_text_reaches_the_warehouse_as_plain_text(tmp_path: Path, monkey
     assert len(texts) + dropped == len(EVIL)
     assert dropped == sum(1 for t in EVIL if not t.strip()), "only the empty texts are dropped (missing_text)"
     assert all("<script" not in t and "<img" not in t for t in texts.values()), "markup stripped"
-    assert len(texts["h0"]) > 9_000_000, "the 10 MB review is stored whole"
+    assert len(texts["h0"]) == MAX_STORED_CHARS and texts["h0"].endswith("…"), "the 10 MB review is stored cut"
+    assert crawler.stats.get_value("klantstem/truncated/text") == 1, "and the cut is counted"
     assert "👍🏽" in texts["h1"] and "خدمة" in texts["h2"] and "שירות" in texts["h3"]
     report(f"fuzz end to end: {len(EVIL)} hostile reviews -> {len(texts)} stored as plain text "
-           f"(10 MB one whole, emoji and RTL intact, markup stripped), {dropped} empty ones dropped and counted")
+           f"(10 MB one cut to {MAX_STORED_CHARS:,} characters and counted, emoji and RTL intact, markup stripped), "
+           f"{dropped} empty ones dropped and counted")
 
 
 # ------------------------------------------------------------------ survey importer
@@ -367,10 +350,6 @@ def test_the_survey_importer_imports_or_refuses_with_one_line_never_crashes(
     _survey_outcome(_survey_file(tmp_path_factory.mktemp("survey"), header, body, delimiter, cut, suffix))
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeDecodeError, reason=(
-    "insights/survey.py _rows_csv: a file that is neither UTF-8 nor cp1252 (a UTF-8 export cut inside a character, "
-    "or bytes 0x81/0x8d/0x9d that cp1252 leaves undefined) raises UnicodeDecodeError instead of SurveyImportError "
-    "- reported to insights"))
 @FUZZ
 @given(**SURVEY_FILES, junk=st.binary(min_size=1, max_size=16))
 def test_a_survey_file_with_stray_bytes_is_refused_with_one_line(
@@ -396,11 +375,17 @@ def test_hostile_survey_answers_are_all_kept(tmp_path: Path) -> None:
            "bad files refused with one line naming file, row and column (and how many more)")
 
 
-@pytest.mark.xfail(strict=True, raises=csv.Error, reason=(
-    "insights/survey.py _rows_csv: an answer over 128 KiB hits csv's field_size_limit and raises _csv.Error "
-    "instead of importing or refusing the file with SurveyImportError - reported to insights"))
-def test_a_10_mb_survey_answer_is_kept(tmp_path: Path) -> None:
-    from insights.survey import read_survey
+def test_a_10_mb_survey_answer_is_kept_cut_to_the_stored_length(tmp_path: Path) -> None:
+    from insights.survey import parse_survey
 
-    got = read_survey(_survey_csv(tmp_path / "nps.csv", ["kort", BIG.strip()]))
-    assert len(got) == 2 and len(got[1].answer) > 9_000_000
+    got = parse_survey(_survey_csv(tmp_path / "nps.csv", ["kort", BIG.strip()]))
+    assert [len(a.answer) for a in got.answers] == [4, MAX_STORED_CHARS] and got.cut == 1
+
+
+def test_a_survey_file_neither_utf8_nor_cp1252_is_refused_naming_the_byte(tmp_path: Path) -> None:
+    from insights.survey import SurveyImportError, read_survey
+
+    path = tmp_path / "nps.csv"
+    path.write_bytes("datum;cijfer;antwoord\n2026-11-03;8;caf\u00e9\n".encode() + b"\x81\x8d")
+    with pytest.raises(SurveyImportError, match=r"nps\.csv: neither UTF-8 nor Windows-1252 text \(byte 0x81 at offset"):
+        read_survey(path)

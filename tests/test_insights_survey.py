@@ -50,9 +50,23 @@ def test_identical_answers_from_different_people_are_kept_and_a_longer_export_ad
     header = "date,score,answer\n"
     same = "2026-11-03,8,Prima\n"
     import_survey(config, write(tmp_path / "okt.csv", header + same + same))
-    later = import_survey(config, write(tmp_path / "nov.csv", header + same + same + "2026-11-20,4,Te duur\n"))
+    later = import_survey(config, write(tmp_path / "okt-nov.csv", header + same + same + "2026-11-20,4,Te duur\n"),
+                          survey="okt.csv")
     assert later.new == 1
     assert query(config, "SELECT count(*) FROM survey_answers WHERE answer = 'Prima'") == [(2,)]
+
+
+def test_two_surveys_with_answers_that_read_the_same_are_both_kept(config: MonitorConfig, tmp_path: Path) -> None:
+    """Without response ids, a second survey's "same day, score 7, no comment" is another
+    person, not the first survey's answer: kept, and the import says it looks alike."""
+    header = "date,score,answer\n"
+    import_survey(config, write(tmp_path / "winkel.csv", header + "2026-11-03,7,\n"))
+    other = import_survey(config, write(tmp_path / "webshop.csv", header + "2026-11-03,7,\n" * 2 + "2026-11-03,9,\n"))
+    assert (other.rows, other.new) == (3, 3)
+    assert query(config, "SELECT count(*) FROM survey_answers") == [(4,)]
+    assert other.notes() == [f"{tmp_path / 'webshop.csv'}: 2 new answers read exactly like answers imported from "
+                             "winkel.csv; if this file is a longer export of that survey, import it with "
+                             "--survey 'winkel.csv' instead"]
 
 
 def test_a_response_id_column_is_the_key(config: MonitorConfig, tmp_path: Path) -> None:
@@ -103,11 +117,22 @@ def test_several_bad_rows_report_the_first_and_count_the_rest(tmp_path: Path) ->
         read_survey(bad)
 
 
-def test_nothing_is_stored_from_a_file_with_a_bad_row(config: MonitorConfig, tmp_path: Path) -> None:
-    with pytest.raises(SurveyImportError):
-        import_survey(config, write(tmp_path / "e.csv", "date,score,answer\n2026-11-03,8,ok\n2026-11-03,99,no\n"))
-    if config.warehouse.path.exists():
-        assert query(config, "SELECT count(*) FROM survey_answers") == [(0,)]
+def test_the_good_rows_of_a_file_are_stored_and_each_bad_row_is_reported(config: MonitorConfig, tmp_path: Path) -> None:
+    survey = write(tmp_path / "e.csv", "date,score,answer\n2026-11-03,8,ok\n2026-11-03,99,no\n2026-13-03,5,hm\n")
+    result = import_survey(config, survey)
+    assert (result.rows, result.new) == (1, 1)
+    assert result.rejects == ("row 3, column score: '99' is not a whole number 0-10",
+                              "row 4, column date: '2026-13-03' is not a date (use 2026-11-30 or 30-11-2026)")
+    assert "1 answers read, 1 new, 0 already imported, 2 rows skipped" in result.describe()
+    assert query(config, "SELECT answer FROM survey_answers") == [("ok",)]
+    write(survey, "date,score,answer\n2026-11-03,8,ok\n2026-11-03,9,no\n2026-12-03,5,hm\n")
+    fixed = import_survey(config, survey)
+    assert (fixed.new, fixed.already_imported, fixed.rejects) == (2, 1, ())
+
+
+def test_a_file_without_one_readable_row_is_refused(config: MonitorConfig, tmp_path: Path) -> None:
+    with pytest.raises(SurveyImportError, match=r"e\.csv: no readable answer: row 2, column score: .*\(and 1 more\)$"):
+        import_survey(config, write(tmp_path / "e.csv", "date,score,answer\n2026-11-03,99,no\n2026-11-03,x,no\n"))
 
 
 def test_blind_spots_show_what_is_said_in_public_but_not_in_the_survey_and_back(config: MonitorConfig, tmp_path: Path) -> None:

@@ -8,8 +8,10 @@ pagination, incremental stops, robots.txt, pseudonyms, failures and the stats fi
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -286,8 +288,10 @@ def test_rating_normalisation(value, low, high, expected):
 
 
 def test_fallback_id_is_the_contract_hash():
-    expected = hashlib.sha1(b"B|Kees|2026-11-18T00:00:00+00:00|Prima").hexdigest()
-    assert fallback_external_id("B", "Kees", "2026-11-18T00:00:00+00:00", "Prima") == expected
+    key = b"B|Kees|2026-11-18T00:00:00+00:00|Prima"
+    keyed = "h:" + hmac.new(b"zout", key, hashlib.sha256).hexdigest()[:40]
+    assert fallback_external_id("B", "Kees", "2026-11-18T00:00:00+00:00", "Prima", salt="zout") == keyed
+    assert fallback_external_id("B", "Kees", "2026-11-18T00:00:00+00:00", "Prima") == hashlib.sha1(key).hexdigest()
 
 
 def test_fallback_id_does_not_depend_on_where_the_review_was_found():
@@ -541,7 +545,7 @@ def test_jsonld_ratings_keep_their_scale_and_normalise(jsonld_two_pages, site):
     for item, review in zip(jsonld_two_pages.items, site.listing(BESTELHUIS, "jsonld")[:40], strict=True):
         assert (item["rating"], item["rating_min"], item["rating_max"]) == (review.rating, 1.0, 10.0)
         assert item["rating_normalised"] == pytest.approx((review.rating - 1) / 9)
-        assert len(item["external_id"]) == 40  # no ids on the page: the contract's sha1
+        assert re.fullmatch(r"h:[0-9a-f]{40}", item["external_id"])  # no ids on the page: the contract's keyed hash
 
 
 def test_jsonld_incremental_crawl_recognises_its_fallback_ids(jsonld_two_pages, demo, crawl_dir):

@@ -84,6 +84,19 @@ def open_with_retry(
             waited += poll_s
 
 
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failed statement without hiding why it failed.
+
+    When the failure already ended the transaction (a full disk, an I/O error), ``ROLLBACK``
+    raises "no transaction is active" and, raised from an ``except`` block, that error would
+    replace the real cause in the message; the caller re-raises the original instead.
+    """
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error as exc:
+        log.debug("rollback after a failed transaction: %s", exc)
+
+
 @contextmanager
 def connect(path: Path, *, read_only: bool = False, timeout_s: float = 300.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection that is closed on exit, so the lock is held as briefly as possible."""
@@ -102,5 +115,5 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)
         raise

@@ -32,6 +32,8 @@ from datetime import date
 
 import duckdb
 
+from warehouse.connection import rollback_quietly
+
 log = logging.getLogger(__name__)
 
 MAINTAINED_TABLES = ("current_scores", "daily_aggregates", "warehouse_sync")
@@ -235,7 +237,7 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> RebuildResult:
         days = int(con.execute("SELECT count(DISTINCT day) FROM daily_aggregates").fetchall()[0][0])
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)
         raise
     return RebuildResult(mentions, days, time.perf_counter() - started)
 

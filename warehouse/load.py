@@ -10,11 +10,13 @@ transaction, for the batch's rows and days only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
 from warehouse import incremental
+from warehouse.connection import rollback_quietly
 from warehouse.staging import MENTION_SCHEMA
 
 _COLUMNS = [f.name for f in MENTION_SCHEMA]
@@ -68,7 +70,7 @@ def upsert_mentions(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadResu
             con.execute("DROP TABLE batch")
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            rollback_quietly(con)
             raise
     finally:
         con.unregister("incoming_batch")
@@ -80,11 +82,26 @@ def upsert_mentions(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadResu
     )
 
 
-def known_external_ids(con: duckdb.DuckDBPyConnection, source: str, brand: str, limit: int = 5000) -> list[str]:
-    """The newest ids we hold for one source and brand: the spider stops paging at them."""
+def known_external_ids(
+    con: duckdb.DuckDBPyConnection, source: str, brand: str, limit: int = 5000, through: datetime | None = None
+) -> list[str]:
+    """The newest ids we hold for one source and brand (published no later than ``through``,
+    if given): the spider drops them, and stops paging at those a complete crawl reached.
+
+    Plus, beyond ``limit``, every unkeyed fallback id (40 hex digits, stored before fallback
+    ids were keyed with the salt): a spider recognises those reviews only by this list, and
+    would otherwise store them again under their keyed id.
+    """
     rows = con.execute(
         """SELECT external_id FROM mentions WHERE source = ? AND brand = ?
+             AND (CAST(? AS TIMESTAMPTZ) IS NULL OR published_at <= ?)
            ORDER BY published_at DESC LIMIT ?""",
-        [source, brand, limit],
+        [source, brand, through, through, limit],
     ).fetchall()
-    return [r[0] for r in rows]
+    legacy = con.execute(
+        """SELECT external_id FROM mentions WHERE source = ? AND brand = ?
+             AND (CAST(? AS TIMESTAMPTZ) IS NULL OR published_at <= ?)
+             AND regexp_full_match(external_id, '[0-9a-f]{40}')""",
+        [source, brand, through, through],
+    ).fetchall()
+    return list(dict.fromkeys([r[0] for r in rows] + [r[0] for r in legacy]))

@@ -14,7 +14,9 @@ from typing import Protocol
 import duckdb
 import pyarrow as pa
 
+from klantstem.limits import MAX_SCORED_CHARS
 from warehouse import incremental
+from warehouse.connection import rollback_quietly
 
 # What the model reads: the title carries much of a review's verdict ("Nooit meer!").
 _TEXT_SQL = "concat_ws('. ', nullif(trim(m.title), ''), m.text)"
@@ -56,12 +58,17 @@ def score_table(model_id: str, keys: Sequence[tuple[str, str]], scores: Sequence
 @dataclass(frozen=True)
 class PendingText:
     mention_id: str
-    text: str
-    text_md5: str
+    text: str  # what the model reads: the first MAX_SCORED_CHARS characters of title + text
+    text_md5: str  # of the whole text, so an edit anywhere re-scores
+    cut: bool = False  # the text is longer than what the model is given
 
 
 def pending_texts(con: duckdb.DuckDBPyConnection, model_id: str) -> list[PendingText]:
     """Mentions without a score from ``model_id`` for their current text, oldest first.
+
+    The model is given at most ``MAX_SCORED_CHARS`` characters of each (``cut`` says where
+    that bit): it reads a few hundred tokens anyway, and a megabyte of text would otherwise
+    cost minutes of tokenising and chunking for nothing.
 
     While the maintained tables are in sync, ``current_scores`` answers this without hashing
     every text in the warehouse: only mentions without a current score, or whose text changed
@@ -71,7 +78,8 @@ def pending_texts(con: duckdb.DuckDBPyConnection, model_id: str) -> list[Pending
         return _pending_from_current_scores(con, model_id)
     rows = con.execute(
         f"""
-        SELECT m.mention_id, {_TEXT_SQL} AS body, md5({_TEXT_SQL}) AS body_md5
+        SELECT m.mention_id, left({_TEXT_SQL}, {MAX_SCORED_CHARS}) AS body, md5({_TEXT_SQL}) AS body_md5,
+               length({_TEXT_SQL}) > {MAX_SCORED_CHARS} AS cut
         FROM mentions AS m
         LEFT JOIN sentiment_scores AS s ON s.mention_id = m.mention_id AND s.model_id = ?
         WHERE s.mention_id IS NULL OR s.text_md5 <> md5({_TEXT_SQL})
@@ -111,7 +119,7 @@ def store_scores(con: duckdb.DuckDBPyConnection, scores: pa.Table) -> int:
                 incremental.after_scores_stored(con, "incoming_scores", new)
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            rollback_quietly(con)
             raise
     finally:
         con.unregister("incoming_scores")
@@ -142,7 +150,8 @@ def _pending_from_current_scores(con: duckdb.DuckDBPyConnection, model_id: str) 
             WHERE c.model_id <> $model AND (s.mention_id IS NULL OR s.text_md5 <> c.text_md5)"""
         )
     rows = con.execute(
-        f"SELECT mention_id, body, body_md5 FROM ({' UNION ALL '.join(parts)}) ORDER BY published_at, mention_id",
+        f"SELECT mention_id, left(body, {MAX_SCORED_CHARS}), body_md5, length(body) > {MAX_SCORED_CHARS} "
+        f"FROM ({' UNION ALL '.join(parts)}) ORDER BY published_at, mention_id",
         {"model": model_id},
     ).fetchall()
     return [PendingText(*row) for row in rows]

@@ -18,6 +18,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from klantstem.limits import FUTURE_SKEW
+
 MENTION_SCHEMA = pa.schema(
     [
         ("source", pa.string()),
@@ -68,7 +70,10 @@ def _timestamp(row: dict[str, Any], name: str, required: bool) -> datetime | Non
         raise RowError(f"{name}: not an ISO 8601 timestamp: {value[:40]!r}") from None
     if parsed.tzinfo is None:
         raise RowError(f"{name}: timestamp without a UTC offset: {value[:40]!r}")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise RowError(f"{name}: out of range in UTC: {value[:40]!r}") from None
 
 
 def _text(row: dict[str, Any], name: str, required: bool) -> str | None:
@@ -105,6 +110,8 @@ def validate_row(row: Any) -> dict[str, Any]:
     if norm is not None and not 0.0 <= norm <= 1.0:
         raise RowError(f"rating_normalised: must be within [0, 1], got {norm}")
     clean["published_at"] = _timestamp(row, "published_at", True)
+    if clean["published_at"] > datetime.now(UTC) + FUTURE_SKEW:
+        raise RowError(f"published_at: in the future: {row['published_at'][:40]!r}")
     clean["fetched_at"] = _timestamp(row, "fetched_at", False)
     return clean
 

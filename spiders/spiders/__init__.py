@@ -35,6 +35,7 @@ from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
 from klantstem.config import Source
+from klantstem.privacy import SALT_ENV
 from spiders import PageParseError, refuse_to_start
 from spiders.brands import BrandMatcher, parse_list_arg
 from spiders.items import ReviewItem
@@ -124,12 +125,14 @@ def build_summary(
     """
     errors: list[str] = list(stats.get(STATS_PREFIX + "errors", []))
     dropped_prefix = STATS_PREFIX + "dropped/"
+    truncated_prefix = STATS_PREFIX + "truncated/"
     started_at: datetime | None = stats.get("start_time")
     error = errors[0] if errors else None
     stop_prefix = STATS_PREFIX + "stop_reasons/"
     brand_prefix = STATS_PREFIX + "brand_filter/"
     if error is None and reason != "finished":
         error = f"crawl ended early: {reason}"
+    skipped = stats.get(STATS_PREFIX + "skipped")
     return {
         "spider": spider,
         "brand": brand,
@@ -148,6 +151,11 @@ def build_summary(
             for key, count in sorted(stats.items())
             if key.startswith(dropped_prefix)
         },
+        "items_truncated": {
+            key.removeprefix(truncated_prefix): count
+            for key, count in sorted(stats.items())
+            if key.startswith(truncated_prefix)
+        },
         "stop_reason": stats.get(STATS_PREFIX + "stop_reason"),
         "stop_reasons": {
             key.removeprefix(stop_prefix): value for key, value in sorted(stats.items()) if key.startswith(stop_prefix)
@@ -157,10 +165,13 @@ def build_summary(
             for key, count in sorted(stats.items())
             if key.startswith(brand_prefix)
         },
-        "skipped": stats.get(STATS_PREFIX + "skipped"),
+        "skipped": skipped,
         "warnings": list(stats.get(STATS_PREFIX + "warnings", [])),
         "errors": errors,
         "error": error,
+        # Every listing paged down to the last complete crawl's reviews (or to its end):
+        # the flow may then move the source's watermark (warehouse.crawl_runs).
+        "complete": error is None and not skipped and not stats.get(STATS_PREFIX + "incomplete"),
     }
 
 
@@ -237,9 +248,11 @@ class ReviewSpider(scrapy.Spider):
 
     Arguments (all strings on the command line): ``url`` first listing page, ``brand``,
     ``source`` (stable key, default the spider name), ``max_pages`` (default as in
-    monitor.toml), ``seen_ids`` (file of ids the warehouse already holds). Paging stops
-    after the last page, after ``max_pages``, or after the first page holding a seen id:
-    everything older was stored by an earlier run. Spiders with ``brand_filter`` also take
+    monitor.toml), ``seen_ids`` (file of ids the warehouse already holds: dropped),
+    ``stop_ids`` (file of ids stored by the last *complete* crawl; default ``seen_ids``).
+    Paging stops after the last page, after ``max_pages``, or after the first page holding a
+    stop id: everything older was stored by a crawl that got to its end. A seen id alone does
+    not stop paging, because a crawl that failed halfway leaves seen ids above a gap. Spiders with ``brand_filter`` also take
     ``keywords`` and ``exclude`` (JSON array or comma-separated; default: the brand name).
     """
 
@@ -261,6 +274,7 @@ class ReviewSpider(scrapy.Spider):
         source: str | None = None,
         max_pages: str | int | None = None,
         seen_ids: str | None = None,
+        stop_ids: str | None = None,
         keywords: str | None = None,
         exclude: str | None = None,
         **kwargs: Any,
@@ -277,12 +291,20 @@ class ReviewSpider(scrapy.Spider):
                         self.page_limit)
             self.max_pages = self.page_limit
         self.seen_ids = _load_seen_ids(self.name, seen_ids)
+        self._stop_ids = None if stop_ids is None else _load_seen_ids(self.name, stop_ids)
+        #: Keys the fallback ids (spiders.pipelines.fallback_external_id); the pseudonymisation salt.
+        self.id_salt = os.environ.get(SALT_ENV, "")
         self.brand_matcher: BrandMatcher | None = None
         if self.brand_filter:
             try:
                 self.brand_matcher = BrandMatcher(parse_list_arg(keywords) or [brand], parse_list_arg(exclude))
             except ValueError as exc:
                 refuse_to_start(logger, f"{self.name}: spider arguments keywords/exclude: {exc}")
+
+    @property
+    def stop_ids(self) -> frozenset[str]:
+        """Ids at which paging stops: those a complete crawl reached, else every seen id."""
+        return self.seen_ids if self._stop_ids is None else self._stop_ids
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -298,6 +320,7 @@ class ReviewSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_spider_error, signal=signals.spider_error)
+        crawler.signals.connect(spider._on_item_error, signal=signals.item_error)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
@@ -366,12 +389,20 @@ class ReviewSpider(scrapy.Spider):
 
     def _next_page_request(self, result: PageResult, page: int, listing: str | None = None) -> Request | None:
         """The request for the following page, or None after recording why paging stops."""
-        if any(resolve_external_id(item, self.id_fallback) in self.seen_ids for item in result.items):
+        ids = (resolve_external_id(item, self.id_fallback, self.id_salt, self.seen_ids) for item in result.items)
+        if any(i in self.stop_ids for i in ids):
             stop_reason = "seen"
         elif result.next_url is None:
             stop_reason = "last_page"
         elif page >= self.max_pages:
             stop_reason = "max_pages"
+            if self.stop_ids:
+                # Reviews between this page and the last complete crawl's were not fetched.
+                self._stats.set_value(STATS_PREFIX + "incomplete", True)
+                self._record_warning(
+                    f"{listing or self.start_url}: stopped at max_pages={self.max_pages} before reaching the reviews "
+                    "of the last complete crawl; older new reviews may be missing (raise max_pages)"
+                )
         else:
             return self._page_request(result.next_url, page + 1, listing, result.next_body)
         self._stats.set_value(STATS_PREFIX + "stop_reason", stop_reason)
@@ -402,6 +433,15 @@ class ReviewSpider(scrapy.Spider):
             self._record_error(str(exc))
         else:
             self._record_error(f"{response.url}: {type(exc).__name__}: {exc}")
+
+    def _on_item_error(self, item: Any, response: Response | None, spider: scrapy.Spider, failure: Failure) -> None:
+        """A pipeline raised on one item: Scrapy logs it (the item without its author, see
+        ``ReviewItem``) and moves on; this counts the row as ``dropped/unreadable`` so the
+        summary still adds up, and keeps a one-line reason among the warnings."""
+        self._count("dropped/unreadable")
+        url = getattr(item, "url", None) or (response.url if response is not None else "?")
+        exc = failure.value
+        self._record_warning(f"{url}: a row could not be read and was dropped ({type(exc).__name__}: {exc})"[:300])
 
     def _record_error(self, line: str) -> None:
         self.logger.error("page failed: %s", line)
