@@ -97,6 +97,25 @@ def run_eval(
     return results, skipped
 
 
+def cpu_description() -> str:
+    """The CPU a figure was measured on: model name, cores and whether it has native bf16/AMX."""
+    import platform
+
+    name, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    name = value.strip()
+                elif key.strip() == "flags":
+                    flags = set(value.split())
+    except OSError:
+        pass
+    native = [f for f in ("avx512_bf16", "amx_bf16") if f in flags]
+    return f"{name}, {os.cpu_count()} cores, native bf16: {'yes (' + ', '.join(native) + ')' if native else 'no'}"
+
+
 def format_table(results: Sequence[Result], skipped: dict[str, str] | None = None) -> str:
     """Markdown table, one row per model, accuracy / macro-F1 per data set."""
     datasets = list(dict.fromkeys(r.dataset for r in results))
@@ -113,6 +132,7 @@ def format_table(results: Sequence[Result], skipped: dict[str, str] | None = Non
     if results:
         lines.append("")
         lines.append("n: " + ", ".join(f"{d}={next(r.n for r in results if r.dataset == d)}" for d in datasets))
+        lines.append(f"CPU: {cpu_description()}")
     for m, reason in (skipped or {}).items():
         lines.append(f"skipped {m}: {reason}")
     return "\n".join(lines)

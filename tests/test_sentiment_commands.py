@@ -50,6 +50,7 @@ def test_eval_on_a_tiny_model_and_fake_corpus(tmp_path, capsys):
     assert args.handler(args) == 0
     out = capsys.readouterr().out
     assert f"| {model}:fp32 | 1.000 | 1.000 |" in out
+    assert "\nCPU: " in out and "native bf16: " in out, "every figure says which CPU it comes from"
     assert (tmp_path / "r.json").is_file()
 
 
