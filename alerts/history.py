@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from klantstem.clock import AMSTERDAM
+
 ALL = "all"
 
 # metric columns of History.hourly / History.daily

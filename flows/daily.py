@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -21,12 +20,12 @@ from flows import steps
 from flows.crawl import CrawlJob, CrawlResult, run_crawl
 from flows.summary import RunSummary, SourceReport
 from insights.pipeline import refresh_insights
+from klantstem.clock import AMSTERDAM
 from klantstem.config import MonitorConfig, load_config
 from klantstem.runlock import run_lock
 from warehouse.connection import connect
 from warehouse.crawl_runs import CrawlRun, record_crawl_runs
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 @task(name="crawl-source")

@@ -32,8 +32,9 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from flows import steps
-from flows.daily import AMSTERDAM, _reports, crawl_source
+from flows.daily import _reports, crawl_source
 from flows.summary import SourceReport
+from klantstem.clock import AMSTERDAM
 from klantstem.config import load_config
 from warehouse.connection import connect
 from warehouse.crawl_runs import record_crawl_runs

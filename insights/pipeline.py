@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from collections.abc import Sequence
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
@@ -30,6 +29,7 @@ from insights.drivers import compute_key_drivers, store_key_drivers
 from insights.emerging import compute_emerging, store_emerging
 from insights.survey import retag_survey_answers
 from insights.tagging import brand_words, tag_texts, tagger_for
+from klantstem.clock import AMSTERDAM, today_amsterdam
 from klantstem.config import MonitorConfig
 from warehouse.connection import connect, transaction
 from warehouse.migrate import migrate
@@ -37,7 +37,6 @@ from warehouse.models import scoring_model
 
 log = logging.getLogger(__name__)
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TAG_CHUNK = 5000     # mentions tagged between two short write transactions
 SCORE_CHUNK = 1024   # sentences per scorer call
 WRITE_EVERY_S = 10.0 # scores are written (one short transaction) at most this often, and at the end
@@ -263,10 +262,6 @@ def score_aspect_sentences(config: MonitorConfig, scorer: SentenceScorer | None 
     if pending:
         log.info("scored %d aspect sentences with %s", len(pending), model_id)
     return len(pending), model_id
-
-
-def today_amsterdam() -> date:
-    return datetime.now(AMSTERDAM).date()
 
 
 def refresh_insights(

@@ -20,11 +20,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from klantstem.clock import today_amsterdam
+
 
 # Up to this many days of data the time buckets are days; above it, ISO weeks (Monday),
 # which keeps the page small for years of history while the period filter stays useful.
@@ -121,10 +121,6 @@ def _failed(exc: Exception, what: str) -> dict[str, Any]:
                    "update Klantstem and run `klantstem run` to migrate the warehouse")
 
 
-def today_amsterdam() -> date:
-    return datetime.now(AMSTERDAM).date()
-
-
 def empty_payload(as_of: date | None = None, note: str | None = None) -> dict[str, Any]:
     """A payload without data (every section shows ``note``): no warehouse yet, or it is busy."""
     meta = {
@@ -161,8 +157,8 @@ def collect(
     if "mentions" not in rel or "mentions_scored" not in rel:
         return empty_payload(as_of, f"This warehouse has no mentions table yet: {RUN_FLOW}.")
     first, last, total = con.execute(
-        """SELECT min(CAST(timezone('Europe/Amsterdam', published_at) AS DATE)),
-                  max(CAST(timezone('Europe/Amsterdam', published_at) AS DATE)), count(*)
+        """SELECT min(amsterdam_day(published_at)),
+                  max(amsterdam_day(published_at)), count(*)
            FROM mentions"""
     ).fetchall()[0]
     if not total:
@@ -418,8 +414,8 @@ def _alerts(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
         rows = _records(
             con,
             f"""SELECT alert_id, rule, brand, source, status, window_kind,
-                       CAST(timezone('Europe/Amsterdam', episode_start) AS DATE) AS first_day,
-                       CAST(timezone('Europe/Amsterdam', coalesce(resolved_at, last_fired_at)) AS DATE) AS last_day,
+                       amsterdam_day(episode_start) AS first_day,
+                       amsterdam_day(coalesce(resolved_at, last_fired_at)) AS last_day,
                        window_start, window_end, last_fired_at, volume, observed, expected, p_value, test,
                        severity, peak_severity, top_terms, sample_mention_ids
                 FROM alerts

@@ -33,7 +33,7 @@ DATASETS: dict[str, str] = {
     ),
     "daily_sentiment": "SELECT * FROM daily_sentiment WHERE TRUE {where}",
     "crawl_runs": (
-        "SELECT * FROM (SELECT *, CAST(timezone('Europe/Amsterdam', started_at) AS DATE) AS day FROM crawl_runs) "
+        "SELECT * FROM (SELECT *, amsterdam_day(started_at) AS day FROM crawl_runs) "
         "WHERE TRUE {where}"
     ),
 }

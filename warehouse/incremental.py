@@ -46,7 +46,7 @@ def text_sql(alias: str) -> str:
 
 def day_sql(column: str) -> str:
     """The Amsterdam calendar day of a TIMESTAMPTZ column (as ``mentions_scored.day``)."""
-    return f"CAST(timezone('Europe/Amsterdam', {column}) AS DATE)"
+    return f"amsterdam_day({column})"
 
 
 _SCORE_COLUMNS = ("model_id", "scored_md5", "label", "score", "p_neg", "p_neu", "p_pos", "language", "scored_at")

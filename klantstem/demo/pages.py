@@ -16,12 +16,11 @@ from datetime import datetime
 from html import escape
 from statistics import mean
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from klantstem.clock import AMSTERDAM
 from klantstem.demo.site import DemoBrand, DemoReview, DemoSite, source_url
 
 PER_PAGE = 20
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 NEXT_BUILD_ID = "kls-demo-7f3a9c"
 ROBOTS_TXT = "User-agent: *\nDisallow: /account/\nAllow: /\n"
 

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Literal
 
+from klantstem.clock import AMSTERDAM, today_amsterdam
 from klantstem.demo import reviews as pool
 from klantstem.demo.reviews import Tone
 
@@ -147,10 +148,11 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 def _timestamp(rng: random.Random, day: date, today: date) -> datetime:
-    """A moment on ``day``; reviews of ``today`` fall in its first hours so none is in the future."""
+    """A moment on the Amsterdam calendar day ``day`` (the day the warehouse counts it on, whatever
+    the machine's time zone); reviews of ``today`` fall in its first hours."""
     first_hour, last_hour = (0, 7) if day == today else (6, 22)
     moment = time(rng.randint(first_hour, last_hour), rng.randrange(60), rng.randrange(60))
-    return datetime.combine(day, moment, tzinfo=UTC)
+    return datetime.combine(day, moment, tzinfo=AMSTERDAM).astimezone(UTC)
 
 
 def _object_id(rng: random.Random, moment: datetime) -> str:
@@ -253,7 +255,7 @@ def _review(
 
 def build_site(today: date | None = None) -> DemoSite:
     """All demo reviews for the 60 days ending ``today`` (default: the real today)."""
-    today = today or date.today()
+    today = today or today_amsterdam()
     reviews: list[DemoReview] = []
     for brand in BRANDS:
         for channel, mean in brand.daily_reviews.items():

@@ -13,7 +13,7 @@ WITH graded AS (
         m.brand,
         m.source,
         m.kind,
-        CAST(timezone('Europe/Amsterdam', m.published_at) AS DATE) AS day,
+        amsterdam_day(m.published_at) AS day,
         m.rating,
         m.rating_min,
         m.rating_max,

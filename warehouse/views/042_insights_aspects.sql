@@ -56,7 +56,7 @@ SELECT
     m.brand,
     m.source,
     m.kind,
-    CAST(timezone('Europe/Amsterdam', m.published_at) AS DATE) AS day,
+    amsterdam_day(m.published_at) AS day,
     a.aspect,
     coalesce(ia.label, a.aspect)          AS aspect_label,
     ia.position,

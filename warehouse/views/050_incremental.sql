@@ -30,7 +30,7 @@ SELECT
     m.kind,
     m.url,
     m.published_at,
-    CAST(timezone('Europe/Amsterdam', m.published_at) AS DATE) AS day,
+    amsterdam_day(m.published_at) AS day,
     m.title,
     m.text,
     m.rating,
