@@ -59,6 +59,8 @@ def _reports(
             status, note = "failed", str(outcome).splitlines()[0]
         elif skipped:
             status, note = "skipped", f"skipped: {skipped}"
+        elif stats.get("status") in ("degraded", "failed"):  # format drift (spiders.drift)
+            status, note = stats["status"], f"{job.source} {job.url}: {stats.get('status_reason')}"
         else:
             status, note = "ok", None
         report = SourceReport(

@@ -4,7 +4,7 @@ Spiders only copy values off a page; these pipelines make them staging rows, in 
 order (see ``ITEM_PIPELINES`` in settings):
 
 1. ``ExternalIdPipeline``   fill a missing source id with the contract's fallback hash
-2. ``CleanTextPipeline``    strip HTML, unescape entities, normalise whitespace
+2. ``CleanTextPipeline``    strip HTML and unescape entities (HTML sources only), normalise whitespace
 3. ``NormaliseFieldsPipeline`` timestamps to ISO 8601 UTC, language to ISO 639-1
 4. ``RatingPipeline``       numbers, scale and ``rating_normalised``
 5. ``PseudonymisePipeline`` salted author pseudonym (klantstem.privacy)
@@ -68,6 +68,20 @@ def clean_text(value: object) -> str | None:
         return None
     text = replace_entities(remove_tags(_LINE_BREAK_TAGS.sub("\n", str(value))))
     lines = (" ".join(line.split()) for line in text.splitlines())
+    cleaned = unicodedata.normalize("NFC", "\n".join(line for line in lines if line))
+    return cleaned or None
+
+
+def clean_plain_text(value: object) -> str | None:
+    """``clean_text`` for sources whose text is not HTML: whitespace only, nothing removed.
+
+    A customer who types "5<10" or "&amp;" on Trustpilot, in an app store or on Reddit
+    (read with ``raw_json=1``) means those characters; stripping "tags" or unescaping
+    entities there would change what they wrote.
+    """
+    if value is None:
+        return None
+    lines = (" ".join(line.split()) for line in str(value).splitlines())
     cleaned = unicodedata.normalize("NFC", "\n".join(line for line in lines if line))
     return cleaned or None
 
@@ -202,13 +216,15 @@ class ExternalIdPipeline(_CrawlerPipeline):
 
 
 class CleanTextPipeline(_CrawlerPipeline):
-    """HTML and stray whitespace out of every free-text field."""
+    """Stray whitespace out of every free-text field, and HTML too where the source's
+    texts are HTML (``spider.text_is_html``)."""
 
     def process_item(self, item: ReviewItem) -> ReviewItem:
-        item.title = clean_text(item.title)
-        item.text = clean_text(item.text)
-        item.reply = clean_text(item.reply)
-        item.author = clean_text(item.author)
+        clean = clean_text if getattr(self.spider, "text_is_html", True) else clean_plain_text
+        item.title = clean(item.title)
+        item.text = clean(item.text)
+        item.reply = clean(item.reply)
+        item.author = clean(item.author)
         return item
 
 
@@ -270,6 +286,7 @@ class ValidationPipeline(_CrawlerPipeline):
     """Drop rows the warehouse cannot use, counted per reason, without stopping the crawl."""
 
     def process_item(self, item: ReviewItem) -> ReviewItem:
+        self.count("checked")  # the denominator of the format-drift check (spiders.drift)
         for field in REQUIRED_FIELDS:
             if not getattr(item, field):
                 self.count(f"dropped/missing_{field}")
