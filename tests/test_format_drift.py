@@ -189,3 +189,98 @@ def test_drifted_sources_are_degraded_or_failed_in_the_summary_and_in_crawl_runs
         stored = con.execute("SELECT source, status, error FROM crawl_runs ORDER BY crawl_run_id").fetchall()
     assert stored[1] == ("appstore", "degraded", reports[1].error)
     assert stored[2][1] == "failed" and "20 of 20 reviews lack text" in stored[2][2]
+
+
+# ------------------------------------------------------------- config
+
+
+CONFIG = """
+[[brands]]
+name = "Snelkoop"
+own = true
+{sources}
+[crawl]
+max_drop_share = 0.3
+"""
+
+
+def test_google_and_kiyoh_api_sources_are_configured_per_location_and_pass_their_ids_to_the_spider():
+    from flows.crawl import scrapy_command
+    from klantstem.config import parse_config
+
+    config = parse_config(CONFIG.format(sources="""
+  [[brands.sources]]
+  type = "google_places"
+  place_id = "ChIJN1t_tDeuEmsRUsoyG83frY4"
+  [[brands.sources]]
+  type = "google_business"
+  account_id = "106312354213462784151"
+  location_id = "13496478235678917645"
+  [[brands.sources]]
+  type = "kiyoh"
+  url = "https://www.kiyoh.com"
+  location_id = "1047385"
+"""))
+    places, business, kiyoh_api = (CrawlJob.from_config(config.brands[0], s) for s in config.brands[0].sources)
+    assert (places.url, dict(places.arguments)) == (
+        "https://places.googleapis.com/", {"language": "nl", "place_id": "ChIJN1t_tDeuEmsRUsoyG83frY4"})
+    assert dict(business.arguments) == {"account_id": "106312354213462784151", "location_id": "13496478235678917645"}
+    assert dict(kiyoh_api.arguments) == {"location_id": "1047385"}
+    command = scrapy_command(places, config.crawl, Path("o.jsonl"), Path("s.txt"), Path("st.json"))
+    assert "KLANTSTEM_DRIFT_THRESHOLD=0.3" in command
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ('type = "google_places"', "place_id: required for type 'google_places'"),
+        ('type = "google_business"\n  account_id = "1"', "account_id and location_id: required"),
+        ('type = "kiyoh"\n  url = "https://www.kiyoh.com"\n  tenant_id = "98"', "tenant_id: only used with location_id"),
+        ('type = "trustpilot"\n  url = "https://x.example/"\n  place_id = "ChIJN1t_tDeuEmsRUsoyG83frY4"',
+         "place_id: not used by type 'trustpilot'"),
+    ],
+)
+def test_bad_google_and_kiyoh_source_config_is_one_line_naming_the_field(source, message):
+    from klantstem.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=message):
+        parse_config(CONFIG.format(sources=f"  [[brands.sources]]\n  {source}\n"))
+
+
+# --------------------------------------------------- a real crawl of a drifted page
+
+
+@pytest.mark.slow
+def test_a_crawl_of_a_drifted_page_exits_cleanly_and_reports_failed_with_the_reason(tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.spider_helpers import run_crawl
+
+    drifted = (RECORDED / "trustpilot_review_page.html").read_text(encoding="utf-8")
+    drifted = drifted.replace('"publishedDate":', '"postedOn":')  # the site renames the date key
+    drifted = drifted.replace('"totalPages":21', '"totalPages":1')
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            body = b"User-agent: *\nAllow: /\n" if self.path == "/robots.txt" else drifted.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain" if self.path == "/robots.txt" else "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/review/www.snelkoop.nl"
+        result = run_crawl("trustpilot", url, tmp_path / "drift")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0 and result.items == []
+    assert result.stats is not None and result.stats["error"] is None
+    assert (result.stats["status"], result.stats["status_reason"]) == (
+        "failed", "2 of 2 reviews lack published_at: the page format changed?")
