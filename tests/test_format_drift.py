@@ -284,3 +284,27 @@ def test_a_crawl_of_a_drifted_page_exits_cleanly_and_reports_failed_with_the_rea
     assert result.stats is not None and result.stats["error"] is None
     assert (result.stats["status"], result.stats["status_reason"]) == (
         "failed", "2 of 2 reviews lack published_at: the page format changed?")
+
+
+def test_the_dashboard_shows_each_sources_latest_health_unhealthy_first(tmp_path):
+    from datetime import timedelta
+
+    from report.data import relations, source_health
+    from warehouse.crawl_runs import CrawlRun
+
+    def run(source: str, status: str, days_ago: int, error: str | None = None) -> CrawlRun:
+        at = STARTED - timedelta(days=days_ago)
+        return CrawlRun("f", source, "Snelkoop", f"https://{source}.example/", at, at, status, 1, 10, 5, 0, 0, error)
+
+    reason = "appstore https://appstore.example/: 47 of 50 reviews lack published_at: the page format changed?"
+    with connect(tmp_path / "wh.duckdb") as con:
+        migrate(con)
+        record_crawl_runs(con, [run("trustpilot", "ok", 2), run("trustpilot", "ok", 0),
+                                run("appstore", "ok", 3), run("appstore", "degraded", 1, reason),
+                                run("appstore", "degraded", 0, reason), run("kiyoh", "failed", 30, "HTTP 500"),
+                                run("kiyoh", "ok", 0)])
+        health = source_health(con, relations(con))
+    assert health["status"] == "ok"
+    assert [(r["source"], r["status"], r["unhealthy"], r["runs"]) for r in health["rows"]] == [
+        ("appstore", "degraded", 2, 3), ("kiyoh", "ok", 0, 1), ("trustpilot", "ok", 0, 2)]
+    assert health["rows"][0]["reason"] == reason

@@ -708,6 +708,27 @@
     });
     if (list.length > 12) wrap.appendChild(el('p', { class: 'more', text: (list.length - 12) + ' older alerts in the selection (see `klantstem alerts list`).' }));
   }
+  function renderSourceHealth() {
+    var wrap = clear(byId('health-list')), H = D.source_health;
+    if (sectionNote('section-health', H)) return;
+    var table = el('table', { class: 'health-table' }, [
+      el('thead', {}, [el('tr', {}, ['Brand', 'Source', 'Status', 'Last crawl', 'New', 'Not ok (' + H.days + ' d)', 'Reason']
+        .map(function (h) { return el('th', { text: h }); }))])
+    ]);
+    var body = el('tbody');
+    H.rows.forEach(function (r) {
+      body.appendChild(el('tr', { class: 'health-' + r.status }, [
+        el('td', { text: r.brand }), el('td', { text: r.source }),
+        el('td', {}, [el('span', { class: 'pill st-' + r.status, text: r.status })]),
+        el('td', { text: String(r.last_crawl || '').replace('T', ' ').slice(0, 16) }),
+        el('td', { text: fmtInt(r.items_new || 0) }),
+        el('td', { text: r.unhealthy + ' of ' + r.runs }),
+        el('td', { class: 'health-reason', text: r.reason || '' })
+      ]));
+    });
+    table.appendChild(body);
+    wrap.appendChild(table);
+  }
   function renderExamples() {
     var wrap = clear(byId('examples-list')), E = D.negative_examples, p = current.period;
     if (sectionNote('section-examples', E && E.status === 'ok' ? null : E)) return;
@@ -734,6 +755,7 @@
     renderJourney();
     renderBlindSpots();
     renderAlerts();
+    renderSourceHealth();
     renderExamples();
     document.body.setAttribute('data-rendered', String((Number(document.body.getAttribute('data-rendered')) || 0) + 1));
   }
