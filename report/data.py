@@ -417,9 +417,12 @@ def _alerts(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
     if "alerts" not in rel:
         return section("missing", f"No alerts table yet: {RUN_ALERTS}.")
     try:
+        # `note` (source health's reason) arrived with migration 021; older warehouses lack it.
+        has_note = bool(con.execute("SELECT count(*) FROM information_schema.columns "
+                                    "WHERE table_name = 'alerts' AND column_name = 'note'").fetchall()[0][0])
         rows = _records(
             con,
-            f"""SELECT alert_id, rule, brand, source, status, window_kind,
+            f"""SELECT alert_id, rule, brand, source, status, window_kind, {"note" if has_note else "'' AS note"},
                        CAST(timezone('Europe/Amsterdam', episode_start) AS DATE) AS first_day,
                        CAST(timezone('Europe/Amsterdam', coalesce(resolved_at, last_fired_at)) AS DATE) AS last_day,
                        window_start, window_end, last_fired_at, volume, observed, expected, p_value, test,

@@ -308,3 +308,47 @@ def test_the_dashboard_shows_each_sources_latest_health_unhealthy_first(tmp_path
     assert [(r["source"], r["status"], r["unhealthy"], r["runs"]) for r in health["rows"]] == [
         ("appstore", "degraded", 2, 3), ("kiyoh", "ok", 0, 1), ("trustpilot", "ok", 0, 2)]
     assert health["rows"][0]["reason"] == reason
+
+
+# ------------------------------------------------------------- the alert
+
+
+def test_a_drifted_source_is_one_alert_per_episode_worse_when_it_fails_and_resolved_when_ok(tmp_path, monkeypatch):
+    from datetime import timedelta
+
+    from alerts.pipeline import run_alerts
+    from klantstem.config import load_config
+    from warehouse.crawl_runs import CrawlRun
+
+    monkeypatch.delenv("KLANTSTEM_ALERT_URLS", raising=False)
+    path = tmp_path / "monitor.toml"
+    path.write_text('[[brands]]\nname = "Snelkoop"\n[warehouse]\npath = "wh.duckdb"\n', encoding="utf-8")
+    config = load_config(path)
+    reason = "appstore https://itunes.apple.com: 47 of 50 reviews lack published_at: the page format changed?"
+
+    def crawl(day: int, status: str, error: str | None) -> datetime:
+        at = STARTED + timedelta(days=day)
+        with connect(config.warehouse.path) as con:
+            migrate(con)
+            record_crawl_runs(con, [CrawlRun("f", "appstore", "Snelkoop", "https://itunes.apple.com", at, at, status,
+                                             1, 50, 3, 0, 47, error)])
+        return at + timedelta(minutes=30)
+
+    def events(at: datetime) -> list[tuple[str, str]]:
+        result = run_alerts(config, at, deliver=False)
+        return [(e.event, e.describe()) for e in result.events if e.alert.rule == "source_health"]
+
+    [(event, text)] = events(crawl(0, "degraded", reason))
+    assert event == "new" and "Snelkoop/appstore source health: crawl degraded (" + reason + ")" in text
+    assert [e for e, _ in events(crawl(1, "degraded", reason))] == ["update"]  # the same episode, not re-sent
+    assert [e for e, _ in events(crawl(2, "failed", "appstore: HTTP 500"))] == ["worse"]
+    # the next daily crawl is ok, more than recover_after_hours after the alert last fired
+    assert [e for e, _ in events(crawl(3, "ok", None))] == ["recovered"]
+    assert [e for e, _ in events(crawl(4, "ok", None))] == []
+    with connect(config.warehouse.path, read_only=True) as con:
+        stored = con.execute("SELECT rule, status, note FROM alerts").fetchall()
+        messages = con.execute("SELECT title FROM alert_deliveries ORDER BY delivery_id").fetchall()
+    assert stored == [("source_health", "resolved", "appstore: HTTP 500")]
+    assert [t for (t,) in messages] == ["Klantstem: Snelkoop on appstore: source degraded",
+                                        "Klantstem: Snelkoop on appstore: source failed (worse)",
+                                        "Klantstem: Snelkoop on appstore: source health back to normal"]
