@@ -52,8 +52,14 @@ from alerts.stats import (
 from klantstem.config import AlertConfig
 
 RULES = ("negative_share", "volume", "rating_drop")
-FAMILY = {"negative_share": "sentiment", "rating_drop": "sentiment", "volume": "volume"}
-RULE_LABEL = {"negative_share": "negative share", "volume": "volume", "rating_drop": "rating drop"}
+#: Not a statistical rule: a source whose latest crawl was degraded or failed (format drift,
+#: errors; see alerts.health). It shares the episode handling: one alert per episode.
+HEALTH_RULE = "source_health"
+FAMILY = {"negative_share": "sentiment", "rating_drop": "sentiment", "volume": "volume", HEALTH_RULE: "health"}
+RULE_LABEL = {"negative_share": "negative share", "volume": "volume", "rating_drop": "rating drop",
+              HEALTH_RULE: "source health"}
+#: Source-health severity: 1 degraded, 2 failed, so degraded -> failed is "worse" (worse_factor 1.5).
+HEALTH_SEVERITY = {"degraded": 1.0, "failed": 2.0}
 NOTIFY_EVENTS = ("new", "worse", "level_shift", "recovered")
 
 Key = tuple[str, str, str]  # (rule, brand, source)
@@ -86,6 +92,7 @@ class Finding:
     test: str
     severity: float  # rise in share | ratio | fall in rating
     negative: int = 0  # negatives in the window (negative share)
+    note: str = ""  # source health: why the crawl was degraded or failed
 
     @property
     def key(self) -> Key:
@@ -111,6 +118,8 @@ def window_text(window: Window) -> str:
 def effect_text(f: Finding) -> str:
     """'45% negative (54 of 120) in the 24 h up to ..., usually 12% (+33 points)'."""
     when = window_text(f.window)
+    if f.rule == HEALTH_RULE:
+        return f"crawl {'failed' if f.severity >= HEALTH_SEVERITY['failed'] else 'degraded'} ({f.note})"
     if f.rule == "negative_share":
         return (
             f"{f.observed:.0%} negative ({f.negative} of {f.volume} scored) {when}, usually {f.expected:.0%} "
@@ -162,6 +171,7 @@ class Episode:
     recovery_notified: bool = False
     alert_id: int | None = None
     negative: int = 0
+    note: str = ""
     changed: bool = True
 
     @property
@@ -176,14 +186,14 @@ class Episode:
             first_fired_at=at, last_fired_at=at, resolved_at=None, volume=f.volume, observed=f.observed,
             expected=f.expected, baseline_volume=f.baseline_volume, p_value=f.p_value, test=f.test,
             severity=f.severity, peak_severity=f.severity, notified_severity=f.severity, evaluations=1,
-            negative=f.negative,
+            negative=f.negative, note=f.note,
         )
 
     def apply(self, f: Finding, at: datetime) -> None:
         self.window_kind, self.window_start, self.window_end = f.window.kind, f.window.start, f.window.end
         self.volume, self.observed, self.expected = f.volume, f.observed, f.expected
         self.baseline_volume, self.p_value, self.test = f.baseline_volume, f.p_value, f.test
-        self.severity, self.negative = f.severity, f.negative
+        self.severity, self.negative, self.note = f.severity, f.negative, f.note
         self.peak_severity = max(self.peak_severity, f.severity)
         self.episode_start = min(self.episode_start, f.window.start)
         self.last_fired_at = max(self.last_fired_at, at)
@@ -228,6 +238,8 @@ class AlertEvent:
 
 
 def peak_text(a: Episode) -> str:
+    if a.rule == HEALTH_RULE:
+        return "crawl failed" if a.peak_severity >= HEALTH_SEVERITY["failed"] else "crawl degraded"
     if a.rule == "negative_share":
         return f"+{a.peak_severity * 100:.0f} points"
     if a.rule == "volume":
@@ -310,6 +322,8 @@ def normal_below(rule: str, config: AlertConfig) -> float:
         return config.negative_share.min_lift * RECOVERY_FRACTION
     if rule == "volume":
         return 1 + (config.volume.min_ratio - 1) * RECOVERY_FRACTION
+    if rule == HEALTH_RULE:
+        return RECOVERY_FRACTION  # the latest crawl is ok (severity 0)
     return config.rating_drop.min_drop * RECOVERY_FRACTION
 
 

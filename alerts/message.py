@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from alerts.details import Details
-from alerts.engine import RULE_LABEL, AlertEvent, Key, effect_text, peak_text, stars
+from alerts.engine import HEALTH_RULE, RULE_LABEL, AlertEvent, Key, effect_text, peak_text, stars
 from alerts.history import ALL, AMSTERDAM
 from alerts.markup import untrusted, untrusted_url
 
 _EVENT_ORDER = {"new": 0, "worse": 1, "level_shift": 2, "recovered": 3}
-_RULE_ORDER = {"negative_share": 0, "rating_drop": 1, "volume": 2}
+_RULE_ORDER = {"negative_share": 0, "rating_drop": 1, "volume": 2, HEALTH_RULE: 3}
 _BY_SOURCE_LABEL = {"negative_share": "Negative mentions", "rating_drop": "Low ratings", "volume": "Mentions"}
 _TERMS_LABEL = {"negative_share": "Top negative terms", "rating_drop": "Top terms in low ratings", "volume": "Top terms"}
 
@@ -41,6 +41,8 @@ def headline(ev: AlertEvent) -> str:
     if ev.event == "level_shift":
         return f"{a.brand}{where}: {RULE_LABEL[a.rule]} changed for good"
     assert f is not None
+    if a.rule == HEALTH_RULE:
+        return f"{a.brand}{where}: {peak_text(a).replace('crawl', 'source')}{worse}"
     if a.rule == "negative_share":
         return f"{a.brand}{where}: negative spike{worse}, {f.observed:.0%} negative (usually {f.expected:.0%})"
     if a.rule == "volume":

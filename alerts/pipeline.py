@@ -1,7 +1,8 @@
 """``run_alerts``: what the daily flow (and ``klantstem alerts run``) calls.
 
 1. One short write connection: apply pending migrations, load the recent alerts and the
-   hourly history, evaluate the rules at ``as_of``, update the episodes, look up top terms
+   hourly history, evaluate the rules at ``as_of`` (and source health from ``crawl_runs``,
+   ``alerts.health``), update the episodes, look up top terms
    and examples for the alerts that will be messaged, and commit alerts, events and the
    messages (as pending deliveries) in one transaction.
 2. Send every pending message (this run's and any left over) - outside that connection,
@@ -18,7 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from alerts.delivery import DeliveryReport, deliver_pending
 from alerts.details import Details, details_for
-from alerts.engine import AlertEvent, EpisodeBook, Key, advance, evaluate, history_range, lookback_days
+from alerts.engine import HEALTH_RULE, AlertEvent, EpisodeBook, Evaluation, Key, advance, evaluate, history_range, lookback_days
+from alerts.health import health_findings
 from alerts.history import AMSTERDAM, day_start, load_history
 from alerts.message import render
 from alerts.store import add_delivery, load_episodes, save_episodes, save_events
@@ -80,8 +82,12 @@ def run_alerts(
             # brands no longer in the config keep their history but are not judged (or "recovered")
             book = EpisodeBook(e for e in load_episodes(con, since, until=at) if e.brand in brands)
             history = load_history(con, start, end, brands)
-            events = advance(book, evaluate(history, settings, at, book), settings, at)
-            wanted = [ev.finding for ev in events if ev.event in ("new", "worse", "level_shift") and ev.finding]
+            evaluation = evaluate(history, settings, at, book)
+            found, measured = health_findings(con, brands, at)
+            evaluation = Evaluation({**evaluation.findings, **found}, {**evaluation.measured, **measured}, evaluation.shifts)
+            events = advance(book, evaluation, settings, at)
+            wanted = [ev.finding for ev in events if ev.event in ("new", "worse", "level_shift") and ev.finding
+                      and ev.finding.rule != HEALTH_RULE]
             details: dict[Key, Details] = details_for(con, wanted, settings.delivery.top_terms)
             for key, info in details.items():
                 live = book.latest[key]

@@ -18,7 +18,7 @@ _EPISODE_COLUMNS = [
     "rule", "brand", "source", "status", "window_kind", "window_start", "window_end", "episode_start",
     "first_fired_at", "last_fired_at", "resolved_at", "volume", "observed", "expected", "baseline_volume",
     "p_value", "test", "severity", "peak_severity", "notified_severity", "evaluations", "recovery_notified",
-    "sample_mention_ids", "top_terms",
+    "sample_mention_ids", "top_terms", "note",
 ]
 
 

@@ -85,6 +85,7 @@ def scrapy_command(
         "ROBOTSTXT_OBEY": str(crawl.obey_robots),
         "AUTOTHROTTLE_ENABLED": str(crawl.autothrottle),
         "DOWNLOAD_DELAY": str(crawl.download_delay_s),
+        "KLANTSTEM_DRIFT_THRESHOLD": str(crawl.max_drop_share),
         "KLANTSTEM_STATS_FILE": str(stats_file),
     }
     command = [sys.executable, "-m", "scrapy", "crawl", job.spider]

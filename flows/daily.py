@@ -69,6 +69,8 @@ def _reports(
             # (A file gone from a folder that is still there was loaded by a concurrent flow.)
             status, note = "failed", (f"{job.source} {job.url}: {scraped} rows were crawled but the staging folder "
                                       f"{own_file.parent} was deleted before they were loaded; none of them was loaded")
+        elif stats.get("status") in ("degraded", "failed"):  # format drift (spiders.drift)
+            status, note = stats["status"], f"{job.source} {job.url}: {stats.get('status_reason')}"
         else:
             status, note = "ok", None
         report = SourceReport(

@@ -16,7 +16,7 @@ class SourceReport:
     brand: str
     source: str
     url: str
-    status: str  # 'ok', 'failed' or 'skipped' (e.g. no credentials for the source)
+    status: str  # 'ok', 'degraded' (format drift), 'failed' or 'skipped' (e.g. no credentials)
     pages: int = 0
     scraped: int = 0
     new: int = 0
@@ -45,19 +45,24 @@ class RunSummary:
     def failed_sources(self) -> list[SourceReport]:
         return [s for s in self.sources if s.status == "failed"]
 
+    @property
+    def degraded_sources(self) -> list[SourceReport]:
+        """Sources that ran but whose pages no longer fit their parser well (format drift)."""
+        return [s for s in self.sources if s.status == "degraded"]
+
     def render(self) -> str:
         return "\n".join(self._lines())
 
     def _lines(self) -> list[str]:
         pct = lambda v: "-" if v is None else f"{v:.0%}"  # noqa: E731
         lines = [f"Klantstem run {self.run_id} (as of {self.as_of})", "", "Sources:"]
-        lines.append(f"  {'brand':<14} {'source':<12} {'status':<7} {'pages':>5} {'new':>5} {'updated':>7} {'seen':>5} {'dropped':>7}")
+        lines.append(f"  {'brand':<14} {'source':<12} {'status':<8} {'pages':>5} {'new':>5} {'updated':>7} {'seen':>5} {'dropped':>7}")
         for s in self.sources:
             lines.append(
-                f"  {s.brand:<14} {s.source:<12} {s.status:<7} {s.pages:>5} {s.new:>5} {s.updated:>7} {s.seen:>5} {s.dropped + s.rejected:>7}"
+                f"  {s.brand:<14} {s.source:<12} {s.status:<8} {s.pages:>5} {s.new:>5} {s.updated:>7} {s.seen:>5} {s.dropped + s.rejected:>7}"
             )
             if s.error:
-                lines.append(f"    error: {s.error}")
+                lines.append(f"    {'error' if s.status == 'failed' else 'note'}: {s.error}")
             if s.recovered:
                 lines.append(f"    recovered: {s.recovered} rows staged by an earlier run that had not been loaded "
                              "(counted above; rows in both are counted as updated)")
@@ -82,4 +87,6 @@ class RunSummary:
             lines.append(f"{len(self.failed_sources)} source(s) failed; the others were loaded.")
         if self.unsourced:
             lines.append(f"No sources configured for {', '.join(self.unsourced)}: nothing was crawled for them.")
+        if self.degraded_sources:
+            lines.append(f"{len(self.degraded_sources)} source(s) degraded: their pages changed format (see notes).")
         return lines

@@ -53,7 +53,10 @@ class Source(_Strict):
     renaming it makes old and new mentions look like different sources.
     """
 
-    type: Literal["trustpilot", "jsonld", "kiyoh", "appstore", "googleplay", "reddit", "mastodon", "rss", "bluesky"]
+    type: Literal[
+        "trustpilot", "jsonld", "kiyoh", "appstore", "googleplay", "reddit", "mastodon", "rss", "bluesky",
+        "google_places", "google_business",
+    ]
     url: HttpUrl = Field(
         default=None,  # type: ignore[assignment]  # filled per type by _type_defaults, else required
         description="Start page, API base or Mastodon instance; appstore, googleplay, reddit and bluesky "
@@ -81,6 +84,18 @@ class Source(_Strict):
         default=None, min_length=1, description="mastodon/bluesky: search text; bluesky default: each brand keyword."
     )
     feeds: list[HttpUrl] = Field(default_factory=list, description="rss: RSS/Atom feed URLs.")
+    place_id: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_-]{10,}$", description="google_places: the place id (ChIJ...)."
+    )
+    account_id: str | None = Field(
+        default=None, pattern=r"^[0-9]+$", description="google_business: the Business Profile account number."
+    )
+    location_id: str | None = Field(
+        default=None, pattern=r"^[0-9]+$",
+        description="google_business: the location number; kiyoh: the location id of the publication API "
+        "(own brand; token in KIYOH_API_TOKEN).",
+    )
+    tenant_id: str | None = Field(default=None, pattern=r"^[0-9]+$", description="kiyoh publication API: tenant (default 98).")
 
     @property
     def key(self) -> str:
@@ -118,7 +133,7 @@ class Source(_Strict):
                 data["url"] = data["feeds"][0]
         if kind in ("appstore", "googleplay") and data.get("country") is None:
             data["country"] = "nl"
-        if kind == "googleplay" and data.get("language") is None:
+        if kind in ("googleplay", "google_places") and data.get("language") is None:
             data["language"] = "nl"
         return data
 
@@ -171,6 +186,12 @@ class Source(_Strict):
             raise ValueError("subreddits: required for type 'reddit' (at least one subreddit name)")
         if self.type == "mastodon" and not (self.hashtags or self.query):
             raise ValueError("hashtags: required for type 'mastodon' (or query)")
+        if self.type == "google_places" and not self.place_id:
+            raise ValueError("place_id: required for type 'google_places' (the ChIJ... id of the place)")
+        if self.type == "google_business" and not (self.account_id and self.location_id):
+            raise ValueError("account_id and location_id: required for type 'google_business'")
+        if self.tenant_id and not self.location_id:
+            raise ValueError("tenant_id: only used with location_id (the Kiyoh publication API)")
         return self
 
 
@@ -180,6 +201,8 @@ DEFAULT_SOURCE_URLS: dict[str, str] = {
     "googleplay": "https://play.google.com",
     "reddit": "https://www.reddit.com",
     "bluesky": "https://bsky.social",
+    "google_places": "https://places.googleapis.com",
+    "google_business": "https://mybusiness.googleapis.com",
 }
 #: Source types whose texts are kept only when they mention the brand.
 KEYWORD_SOURCE_TYPES = frozenset({"reddit", "mastodon", "rss", "bluesky"})
@@ -187,11 +210,15 @@ KEYWORD_SOURCE_TYPES = frozenset({"reddit", "mastodon", "rss", "bluesky"})
 SOURCE_TYPE_FIELDS: dict[str, frozenset[str]] = {
     "app_id": frozenset({"appstore", "googleplay"}),
     "country": frozenset({"appstore", "googleplay"}),
-    "language": frozenset({"googleplay", "bluesky"}),
+    "language": frozenset({"googleplay", "bluesky", "google_places"}),
     "subreddits": frozenset({"reddit"}),
     "hashtags": frozenset({"mastodon"}),
     "query": frozenset({"mastodon", "bluesky"}),
     "feeds": frozenset({"rss"}),
+    "place_id": frozenset({"google_places"}),
+    "account_id": frozenset({"google_business"}),
+    "location_id": frozenset({"google_business", "kiyoh"}),
+    "tenant_id": frozenset({"kiyoh"}),
 }
 _SUBREDDIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
 _HASHTAG = re.compile(r"^\w+$")
@@ -243,6 +270,9 @@ class CrawlConfig(_Strict):
     obey_robots: bool = True
     autothrottle: bool = True
     download_delay_s: float = Field(default=1.0, ge=0)
+    max_drop_share: float = Field(
+        default=0.2, gt=0, le=1, description="Format drift: a source whose share of items lacking a required field "
+        "(text, date, id) exceeds this is reported 'degraded'; none usable at all is 'failed'.")
 
 
 class NegativeShareRule(_Strict):

@@ -22,6 +22,7 @@ SECTION_NAMES = {
     "drivers": "key drivers",
     "blind_spots": "blind spots",
     "alerts": "alerts",
+    "source_health": "source health",
     "survey": "survey",
 }
 

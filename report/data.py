@@ -32,6 +32,7 @@ DAILY_BUCKETS_MAX_DAYS = 190
 EXAMPLE_CHARS = 400
 MAX_ALERTS = 60
 EXAMPLES_PER_ALERT = 3
+SOURCE_HEALTH_DAYS = 7  # "not ok in N of the last runs" looks back this many days
 NEGATIVE_EXAMPLES_PER_SOURCE = 5
 BLIND_SPOT_TERMS_PER_SIDE = 8
 
@@ -135,7 +136,7 @@ def empty_payload(as_of: date | None = None, note: str | None = None) -> dict[st
     if note is not None:
         payload["status"] = section("missing", note)
         for key in ("sentiment", "grades", "survey", "aspects", "drivers", "blind_spots", "alerts",
-                    "negative_examples"):
+                    "source_health", "negative_examples"):
             payload[key] = section("missing", note)
     return payload
 
@@ -255,6 +256,7 @@ def collect(
     payload["drivers"] = _drivers(con, rel)
     payload["blind_spots"] = _blind_spots(con, rel)
     payload["alerts"] = _alerts(con, rel)
+    payload["source_health"] = source_health(con, rel)
     payload["negative_examples"] = _negative_examples(con)
 
     # First days of the buckets as ISO strings, in index order (not sorted).
@@ -411,9 +413,12 @@ def _alerts(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
     if "alerts" not in rel:
         return section("missing", f"No alerts table yet: {RUN_ALERTS}.")
     try:
+        # `note` (source health's reason) arrived with migration 021; older warehouses lack it.
+        has_note = bool(con.execute("SELECT count(*) FROM information_schema.columns "
+                                    "WHERE table_name = 'alerts' AND column_name = 'note'").fetchall()[0][0])
         rows = _records(
             con,
-            f"""SELECT alert_id, rule, brand, source, status, window_kind,
+            f"""SELECT alert_id, rule, brand, source, status, window_kind, {"note" if has_note else "'' AS note"},
                        amsterdam_day(episode_start) AS first_day,
                        amsterdam_day(coalesce(resolved_at, last_fired_at)) AS last_day,
                        window_start, window_end, last_fired_at, volume, observed, expected, p_value, test,
@@ -450,6 +455,41 @@ def _alerts(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
             a[key] = _clean(a[key], 4)
         a["examples"] = examples.get(a["alert_id"], [])
     return section(rows=rows)
+
+
+def source_health(con: duckdb.DuckDBPyConnection, rel: set[str], days: int = SOURCE_HEALTH_DAYS) -> dict[str, Any]:
+    """Per brand and source: the latest crawl's status and reason, and how many of the last
+    ``days`` days' crawls were not ok, so a source whose format drifted stands out next to a
+    dip in its volume. From ``crawl_runs``, unhealthy sources first."""
+    if "crawl_runs" not in rel:
+        return section("missing", f"No crawl history yet: {RUN_FLOW}.")
+    try:
+        rows = _records(
+            con,
+            """WITH ranked AS (
+                   SELECT brand, source, status, error, finished_at, items_new, items_dropped,
+                          row_number() OVER (PARTITION BY brand, source ORDER BY finished_at DESC, crawl_run_id DESC) AS k
+                   FROM crawl_runs),
+               recent AS (
+                   SELECT brand, source, count(*) AS runs,
+                          count(*) FILTER (WHERE status IN ('degraded', 'failed')) AS unhealthy
+                   FROM crawl_runs
+                   WHERE finished_at >= (SELECT max(finished_at) FROM crawl_runs) - to_days(CAST(? AS INTEGER))
+                   GROUP BY brand, source)
+               SELECT r.brand, r.source, r.status, r.error AS reason,
+                      CAST(timezone('Europe/Amsterdam', r.finished_at) AS TIMESTAMP) AS last_crawl,
+                      r.items_new, r.items_dropped, coalesce(c.runs, 0) AS runs, coalesce(c.unhealthy, 0) AS unhealthy
+               FROM ranked AS r LEFT JOIN recent AS c USING (brand, source)
+               WHERE r.k = 1
+               ORDER BY CASE r.status WHEN 'failed' THEN 0 WHEN 'degraded' THEN 1 WHEN 'skipped' THEN 2 ELSE 3 END,
+                        r.brand, r.source""",
+            [days],
+        )
+    except duckdb.Error as exc:
+        return _failed(exc, "Source health")
+    if not rows:
+        return section("empty", f"No crawls recorded yet: {RUN_FLOW}.")
+    return section(rows=rows, days=days)
 
 
 def _negative_examples(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

@@ -4,7 +4,7 @@ Spiders only copy values off a page; these pipelines make them staging rows, in 
 order (see ``ITEM_PIPELINES`` in settings):
 
 1. ``ExternalIdPipeline``   fill a missing source id with the contract's fallback hash
-2. ``CleanTextPipeline``    strip HTML, unescape entities, normalise whitespace
+2. ``CleanTextPipeline``    strip HTML and unescape entities (HTML sources only), normalise whitespace
 3. ``NormaliseFieldsPipeline`` timestamps to ISO 8601 UTC, language to ISO 639-1
 4. ``RatingPipeline``       numbers, scale and ``rating_normalised``
 5. ``PseudonymisePipeline`` salted author pseudonym (klantstem.privacy)
@@ -70,6 +70,20 @@ def clean_text(value: object) -> str | None:
         return None
     text = replace_entities(remove_tags(_LINE_BREAK_TAGS.sub("\n", str(value))))
     lines = (" ".join(line.split()) for line in text.splitlines())
+    cleaned = unicodedata.normalize("NFC", "\n".join(line for line in lines if line))
+    return cleaned or None
+
+
+def clean_plain_text(value: object) -> str | None:
+    """``clean_text`` for sources whose text is not HTML: whitespace only, nothing removed.
+
+    A customer who types "5<10" or "&amp;" on Trustpilot, in an app store or on Reddit
+    (read with ``raw_json=1``) means those characters; stripping "tags" or unescaping
+    entities there would change what they wrote.
+    """
+    if value is None:
+        return None
+    lines = (" ".join(line.split()) for line in str(value).splitlines())
     cleaned = unicodedata.normalize("NFC", "\n".join(line for line in lines if line))
     return cleaned or None
 
@@ -224,7 +238,8 @@ class ExternalIdPipeline(_CrawlerPipeline):
 
 
 class CleanTextPipeline(_CrawlerPipeline):
-    """HTML and stray whitespace out of every free-text field, each cut to ``MAX_STORED_CHARS``.
+    """Stray whitespace out of every free-text field, HTML too where the source's texts are HTML
+    (``spider.text_is_html``), each cut to ``MAX_STORED_CHARS``.
 
     The cut bounds what one hostile page can make every later step (storage, scoring,
     tagging, the dashboard) pay; it is counted as ``truncated/<field>`` and the text ends in
@@ -232,10 +247,11 @@ class CleanTextPipeline(_CrawlerPipeline):
     """
 
     def process_item(self, item: ReviewItem) -> ReviewItem:
-        item.title = self._capped("title", clean_text(item.title))
-        item.text = self._capped("text", clean_text(item.text))
-        item.reply = self._capped("reply", clean_text(item.reply))
-        item.author = self._capped("author", clean_text(item.author))
+        clean = clean_text if getattr(self.spider, "text_is_html", True) else clean_plain_text
+        item.title = self._capped("title", clean(item.title))
+        item.text = self._capped("text", clean(item.text))
+        item.reply = self._capped("reply", clean(item.reply))
+        item.author = self._capped("author", clean(item.author))
         return item
 
     def _capped(self, field: str, value: str | None) -> str | None:
@@ -307,6 +323,7 @@ class ValidationPipeline(_CrawlerPipeline):
     """
 
     def process_item(self, item: ReviewItem) -> ReviewItem:
+        self.count("checked")  # the denominator of the format-drift check (spiders.drift)
         for field in REQUIRED_FIELDS:
             if not getattr(item, field):
                 self.count(f"dropped/missing_{field}")

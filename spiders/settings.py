@@ -13,20 +13,25 @@ Settings of our own:
          "url": "<start url>", "finish_reason": "finished",
          "started_at": "<ISO UTC>", "finished_at": "<ISO UTC>", "elapsed_s": 1.2,
          "pages_fetched": 9, "pages_failed": 0,
-         "items_scraped": 170, "items_seen": 0,
+         "items_scraped": 170, "items_seen": 0, "items_checked": 171,
          "items_dropped": {"missing_text": 1, "future_date": 1, "unreadable": 1},
          "items_truncated": {"text": 1},        # cut to klantstem.limits.MAX_STORED_CHARS
-         "stop_reason": "last_page" | "max_pages" | "seen" | null,
+         "stop_reason": "last_page" | "max_pages" | "seen" | "login_wall" | null,
          "stop_reasons": {"r/thenetherlands new": "seen", ...},   # per listing
          "brand_filter": {"matched": 3, "no_keyword": 120, "excluded": 1},  # post sources
          "skipped": "<why the source did not run>" | null,  # e.g. no Bluesky credentials
          "warnings": ["<url>: article text from the feed summary: HTTP 403", ...],
+         "drift": ["<url>: 3 of 50 App Store reviews have no im:rating: ...", ...],
          "errors": ["<url>: HTTP 500", ...],
          "error": "<first of errors>" | "crawl ended early: <reason>" | null,
-         "complete": true}   # no error, and paging reached the last complete crawl (or the end)
+         "complete": true,   # no error, and paging reached the last complete crawl (or the end)
+         "status": "ok" | "degraded" | "failed" | "skipped",
+         "status_reason": "47 of 50 reviews lack published_at: the page format changed?" | null}
 
     ``error`` set means the source failed (items from pages before the failure are still
-    valid). No file is written when the crawl cannot start at all (missing salt, bad
+    valid). ``status`` adds format drift (``spiders.drift``): ``failed`` when no item was
+    usable, ``degraded`` when too many lacked a required field (``KLANTSTEM_DRIFT_THRESHOLD``,
+    monitor.toml ``crawl.max_drop_share``) or the spider reported ``drift``. No file is written when the crawl cannot start at all (missing salt, bad
     argument): then ``scrapy crawl`` exits 1 and its last stderr line says why.
 """
 
@@ -89,3 +94,4 @@ FEED_EXPORT_FIELDS = list(STAGING_FIELDS)  # the contract's columns, in its orde
 LOG_LEVEL = "INFO"
 
 KLANTSTEM_STATS_FILE: str | None = None
+KLANTSTEM_DRIFT_THRESHOLD = _DEFAULTS.max_drop_share

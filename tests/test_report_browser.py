@@ -195,6 +195,7 @@ def test_sections_without_data_explain_what_to_run(browser, tmp_path: Path) -> N
         assert "klantstem insights refresh" in w.page.inner_text("#section-journey .note")
         assert "klantstem survey import" in w.page.inner_text("#section-blind .note")
         assert "klantstem alerts run" in w.page.inner_text("#section-alerts .note")
+        assert "klantstem run" in w.page.inner_text("#section-health .note")
         assert w.errors == []
     finally:
         w.close()
@@ -231,3 +232,31 @@ def test_the_dashboard_picks_up_new_data_and_keeps_the_filters(browser, tmp_path
             assert all(u.startswith(server.url) for u in w.requests), "only the dashboard itself is asked"
         finally:
             w.close()
+
+
+def test_source_health_lists_a_drifted_source_first_with_its_reason(browser, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from warehouse.crawl_runs import CrawlRun, record_crawl_runs
+    from warehouse.migrate import migrate
+
+    path = tmp_path / "health.duckdb"
+    build_warehouse(path, mentions=200, days=10, end=AS_OF, insights=False, alerts=False)
+    at = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 6, tzinfo=UTC)
+    reason = "appstore https://itunes.apple.com: 47 of 50 reviews lack published_at: the page format changed?"
+    with connect(path) as con:
+        migrate(con)
+        record_crawl_runs(con, [
+            CrawlRun("f", "trustpilot", "Snelkoop", "https://t.example/", at, at, "ok", 3, 60, 12, 0, 0, None),
+            CrawlRun("f", "appstore", "Snelkoop", "https://itunes.apple.com", at, at, "degraded", 1, 3, 3, 0, 47, reason),
+        ])
+    out = tmp_path / "report.html"
+    write_report(path, out, as_of=AS_OF)
+    w = Watched(browser)
+    try:
+        w.open(out.as_uri())
+        first_row = w.page.inner_text("#health-list tbody tr:first-child")
+        assert "appstore" in first_row and "degraded" in first_row and "47 of 50 reviews lack published_at" in first_row
+        assert w.errors == []
+    finally:
+        w.close()

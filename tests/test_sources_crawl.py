@@ -171,6 +171,8 @@ def test_scrapy_list_shows_every_spider():
     assert listed.stdout.split() == [
         "appstore",
         "bluesky",
+        "google_business",
+        "google_places",
         "googleplay",
         "jsonld",
         "kiyoh",

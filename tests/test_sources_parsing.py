@@ -406,7 +406,7 @@ def test_rss_entries_become_posts_keyed_by_article_link():
         "2026-11-24T13:30:00+00:00",
         "Redactie Economie",
     )
-    assert item.text == "<p>Klanten stonden urenlang in de rij.</p>"
+    assert item.text == "Klanten stonden urenlang in de rij."  # the HTML summary, cleaned here
 
 
 def test_atom_entries_too():

@@ -322,6 +322,13 @@ def salted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KLANTSTEM_PSEUDONYMISE", raising=False)
 
 
+class HtmlReviewSpider(TrustpilotSpider):
+    """A review source with ids of its own whose texts are HTML (as on many shop pages)."""
+
+    name = "html-reviews"
+    text_is_html = True
+
+
 def raw_item(**fields: object) -> ReviewItem:
     base: dict[str, object] = {
         "source": "tp",
@@ -341,7 +348,7 @@ def raw_item(**fields: object) -> ReviewItem:
 
 
 def test_pipelines_turn_a_raw_item_into_a_contract_row(salted, tmp_path):
-    crawler = make_crawler(TrustpilotSpider, url="https://tp.example/review/a", brand="Snelkoop", source="tp")
+    crawler = make_crawler(HtmlReviewSpider, url="https://tp.example/review/a", brand="Snelkoop", source="tp")
     row = run_pipelines(crawler, raw_item())
     assert (row.title, row.text, row.language, row.published_at) == (
         "Top",
@@ -363,11 +370,18 @@ def test_pipelines_turn_a_raw_item_into_a_contract_row(salted, tmp_path):
     ],
 )
 def test_validation_drops_and_counts_unusable_items(salted, fields, reason):
-    crawler = make_crawler(TrustpilotSpider, url="https://tp.example/review/a", brand="Snelkoop")
+    crawler = make_crawler(HtmlReviewSpider, url="https://tp.example/review/a", brand="Snelkoop")
     with pytest.raises(DropItem):
         run_pipelines(crawler, raw_item(**fields))
     assert crawler.stats.get_value(f"klantstem/dropped/{reason}") == 1
     assert run_pipelines(crawler, raw_item()).external_id == "r1"  # the next item still goes through
+
+
+def test_plain_text_sources_keep_what_the_customer_typed(salted):
+    crawler = make_crawler(TrustpilotSpider, url="https://tp.example/review/a", brand="Snelkoop", source="tp")
+    row = run_pipelines(crawler, raw_item(text="prijs 5<10 en 10>5,  Goed&amp;snel\n\n<br> is geen HTML", title=" A&amp;B "))
+    assert (row.title, row.text) == ("A&amp;B", "prijs 5<10 en 10>5, Goed&amp;snel\n<br> is geen HTML")
+    assert clean_text("prijs 5<10 en 10>5") == "prijs 55"  # why HTML cleaning must not touch plain text
 
 
 def test_seen_items_are_dropped_and_counted(salted, tmp_path):
@@ -483,10 +497,11 @@ def test_crawl_output_passes_the_warehouse_border_control(full_crawl):
         validate_row(item)
 
 
-def test_markup_in_reviews_never_reaches_staging(full_crawl, site):
-    assert any(r.markup and "<br" in r.published_text for r in site.listing(SNELKOOP, "trustpilot"))
+def test_trustpilot_texts_reach_staging_as_typed_with_their_paragraphs(full_crawl, site):
+    reviews = {r.id: r for r in site.listing(SNELKOOP, "trustpilot")}
+    assert any("\n" in r.text for r in reviews.values())
     for item in full_crawl.items:
-        assert "<" not in item["text"] and "&amp;" not in item["text"] and "&#x27;" not in item["text"]
+        assert item["text"] == reviews[item["external_id"]].text
 
 
 def test_authors_are_pseudonymised_and_raw_names_never_written(full_crawl, site, crawl_dir):
@@ -566,7 +581,7 @@ def test_robots_txt_is_obeyed(demo, crawl_dir):
     result = run_crawl("trustpilot", forbidden, crawl_dir / "robots")
     assert "/robots.txt" in demo.requested_paths
     assert not [p for p in demo.requested_paths if p.startswith("/account/")]
-    assert result.stats is not None and result.stats["error"] == f"{forbidden}: Forbidden by robots.txt"
+    assert result.stats is not None and result.stats["error"] == f"{forbidden}?sort=recency: Forbidden by robots.txt"
 
 
 @pytest.mark.parametrize(
@@ -578,7 +593,7 @@ def test_failed_first_page_is_reported_in_the_stats_file(demo, crawl_dir, domain
     result = run_crawl("trustpilot", url, crawl_dir / domain)
     assert result.returncode == 0 and result.items == []
     assert result.stats is not None and result.stats["pages_failed"] == 1
-    assert result.stats["error"].startswith(f"{url}: ") and error in result.stats["error"]
+    assert result.stats["error"].startswith(f"{url}?sort=recency: ") and error in result.stats["error"]
     assert result.stats["error"] in result.stderr  # and it is logged
 
 

@@ -28,7 +28,7 @@ class CrawlRun:
     url: str
     started_at: datetime
     finished_at: datetime
-    status: str  # 'ok', 'failed' or 'skipped'
+    status: str  # 'ok', 'degraded' (format drift), 'failed' or 'skipped'
     pages: int | None
     items_scraped: int | None
     items_new: int | None

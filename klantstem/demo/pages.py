@@ -102,7 +102,7 @@ def trustpilot_review(review: DemoReview) -> dict[str, Any]:
         "id": review.id,
         "filtered": False,
         "pending": False,
-        "text": review.published_text,
+        "text": review.text,  # Trustpilot's JSON carries plain text, paragraphs split by "\n"
         "rating": review.rating,
         "labels": {
             "merged": None,

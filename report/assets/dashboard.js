@@ -22,7 +22,7 @@
   var BRAND_COLORS = ['#0b5cad', '#e8832a', '#7b4fb0', '#2a9d8f', '#c2185b', '#8d6e63', '#5c6bc0', '#7f8c8d'];
   var SOURCE_COLORS = ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#e0b43b', '#9d755d', '#72b7b2', '#ff9da6'];
   var NEG = '#c8374a', NEU = '#c9ced6', POS = '#2e8b57';
-  var RULES = { negative_share: 'Negative share', volume: 'Volume spike', rating_drop: 'Rating drop' };
+  var RULES = { negative_share: 'Negative share', volume: 'Volume spike', rating_drop: 'Rating drop', source_health: 'Source health' };
   var STATUS = { open: 'Open', resolved: 'Resolved', level_shift: 'New normal' };
   var QUADRANTS = { fix_first: 'Fix first', keep: 'Keep it up', monitor: 'Monitor', overkill: 'Less important' };
   var PLOT_CONFIG = { displaylogo: false, responsive: true,
@@ -697,8 +697,8 @@
           el('span', { class: 'pill st-' + a.status, text: STATUS[a.status] || a.status })
         ]),
         el('div', { class: 'alert-meta', text: fmtDate(a.first_day) + (a.last_day && a.last_day !== a.first_day ? ' – ' + fmtDate(a.last_day) : '') +
-          ' · ' + ruleValue(a.rule, a.observed) + ' (usually ' + ruleValue(a.rule, a.expected).replace(/ (negative|mentions|stars)$/, '') + ')' +
-          ' · ' + fmtInt(a.volume) + ' mentions tested · p = ' + (a.p_value === null ? '–' : Number(a.p_value).toExponential(1)) })
+          (a.rule === 'source_health' ? ' · ' + (a.note || 'crawl not ok') : ' · ' + ruleValue(a.rule, a.observed) + ' (usually ' + ruleValue(a.rule, a.expected).replace(/ (negative|mentions|stars)$/, '') + ')' +
+          ' · ' + fmtInt(a.volume) + ' mentions tested · p = ' + (a.p_value === null ? '–' : Number(a.p_value).toExponential(1))) })
       ]);
       if (a.top_terms && a.top_terms.length) {
         card.appendChild(el('div', { class: 'tags' }, a.top_terms.map(function (t) { return el('span', { class: 'tag', text: t }); })));
@@ -707,6 +707,27 @@
       wrap.appendChild(card);
     });
     if (list.length > 12) wrap.appendChild(el('p', { class: 'more', text: (list.length - 12) + ' older alerts in the selection (see `klantstem alerts list`).' }));
+  }
+  function renderSourceHealth() {
+    var wrap = clear(byId('health-list')), H = D.source_health;
+    if (sectionNote('section-health', H)) return;
+    var table = el('table', { class: 'health-table' }, [
+      el('thead', {}, [el('tr', {}, ['Brand', 'Source', 'Status', 'Last crawl', 'New', 'Not ok (' + H.days + ' d)', 'Reason']
+        .map(function (h) { return el('th', { text: h }); }))])
+    ]);
+    var body = el('tbody');
+    H.rows.forEach(function (r) {
+      body.appendChild(el('tr', { class: 'health-' + r.status }, [
+        el('td', { text: r.brand }), el('td', { text: r.source }),
+        el('td', {}, [el('span', { class: 'pill st-' + r.status, text: r.status })]),
+        el('td', { text: String(r.last_crawl || '').replace('T', ' ').slice(0, 16) }),
+        el('td', { text: fmtInt(r.items_new || 0) }),
+        el('td', { text: r.unhealthy + ' of ' + r.runs }),
+        el('td', { class: 'health-reason', text: r.reason || '' })
+      ]));
+    });
+    table.appendChild(body);
+    wrap.appendChild(table);
   }
   function renderExamples() {
     var wrap = clear(byId('examples-list')), E = D.negative_examples, p = current.period;
@@ -734,6 +755,7 @@
     renderJourney();
     renderBlindSpots();
     renderAlerts();
+    renderSourceHealth();
     renderExamples();
     document.body.setAttribute('data-rendered', String((Number(document.body.getAttribute('data-rendered')) || 0) + 1));
   }

@@ -38,6 +38,7 @@ from klantstem.config import Source
 from klantstem.privacy import SALT_ENV
 from spiders import PageParseError, refuse_to_start
 from spiders.brands import BrandMatcher, parse_list_arg
+from spiders.drift import DEFAULT_DRIFT_THRESHOLD, DRIFT_THRESHOLD_SETTING, assess
 from spiders.items import ReviewItem
 from spiders.middlewares import RATE_LIMIT_META
 from spiders.pipelines import STATS_PREFIX, resolve_external_id
@@ -59,6 +60,11 @@ class PageResult:
     next_body: str | None = None
     #: Further requests the page leads to that are not listing pages (e.g. article pages).
     requests: list[Request] = field(default_factory=list)
+    #: Items of this page that one of ``requests`` completes and yields (the App Store's
+    #: dates from the XML twin); they count for the incremental stop like ``items``.
+    pending: list[ReviewItem] = field(default_factory=list)
+    #: Why there is no next page when it is not simply the last one (e.g. ``login_wall``).
+    stop_reason: str | None = None
 
 
 def dig(value: Any, *keys: str) -> Any:
@@ -117,11 +123,15 @@ def build_summary(
     url: str,
     reason: str,
     finished_at: datetime,
+    drift_threshold: float = DEFAULT_DRIFT_THRESHOLD,
+    noun: str = "reviews",
 ) -> dict[str, Any]:
     """The stats file's content (format documented in spiders/settings.py).
 
     ``error`` is the first failure, or why the crawl ended early; the flow reports the
     source as failed when it is set, even though items from earlier pages are valid.
+    ``status`` adds format drift (``spiders.drift``): items that all, or too often, lack
+    a required field make the source ``failed`` or ``degraded`` without an ``error``.
     """
     errors: list[str] = list(stats.get(STATS_PREFIX + "errors", []))
     dropped_prefix = STATS_PREFIX + "dropped/"
@@ -133,6 +143,18 @@ def build_summary(
     if error is None and reason != "finished":
         error = f"crawl ended early: {reason}"
     skipped = stats.get(STATS_PREFIX + "skipped")
+    dropped = {
+        key.removeprefix(dropped_prefix): count for key, count in sorted(stats.items()) if key.startswith(dropped_prefix)
+    }
+    drift = list(stats.get(STATS_PREFIX + "drift", []))
+    health = assess(
+        checked=int(stats.get(STATS_PREFIX + "checked", 0)),
+        dropped=dropped,
+        drift=drift,
+        error=error,
+        threshold=drift_threshold,
+        noun=noun,
+    )
     return {
         "spider": spider,
         "brand": brand,
@@ -146,11 +168,8 @@ def build_summary(
         "pages_failed": stats.get(STATS_PREFIX + "pages_failed", 0),
         "items_scraped": stats.get("item_scraped_count", 0),
         "items_seen": stats.get(STATS_PREFIX + "seen", 0),
-        "items_dropped": {
-            key.removeprefix(dropped_prefix): count
-            for key, count in sorted(stats.items())
-            if key.startswith(dropped_prefix)
-        },
+        "items_checked": stats.get(STATS_PREFIX + "checked", 0),
+        "items_dropped": dropped,
         "items_truncated": {
             key.removeprefix(truncated_prefix): count
             for key, count in sorted(stats.items())
@@ -167,11 +186,14 @@ def build_summary(
         },
         "skipped": skipped,
         "warnings": list(stats.get(STATS_PREFIX + "warnings", [])),
+        "drift": drift,
         "errors": errors,
         "error": error,
         # Every listing paged down to the last complete crawl's reviews (or to its end):
         # the flow may then move the source's watermark (warehouse.crawl_runs).
         "complete": error is None and not skipped and not stats.get(STATS_PREFIX + "incomplete"),
+        "status": "skipped" if skipped and not error else health.status,
+        "status_reason": health.reason,
     }
 
 
@@ -266,6 +288,9 @@ class ReviewSpider(scrapy.Spider):
     min_download_delay: ClassVar[float] = 0.0
     #: Pages per listing the source serves at all; a larger ``max_pages`` is lowered to it.
     page_limit: ClassVar[int | None] = None
+    #: False where the source's texts are plain text: ``CleanTextPipeline`` then only tidies
+    #: whitespace, so "5<10" or a typed "&amp;" survive (see ``clean_plain_text``).
+    text_is_html: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -365,6 +390,8 @@ class ReviewSpider(scrapy.Spider):
             url=self.start_url,
             reason=reason,
             finished_at=datetime.now(UTC),
+            drift_threshold=self.settings.getfloat(DRIFT_THRESHOLD_SETTING, DEFAULT_DRIFT_THRESHOLD),
+            noun="posts" if self.brand_filter else "reviews",
         )
         write_json_atomic(Path(path), summary)
 
@@ -389,11 +416,12 @@ class ReviewSpider(scrapy.Spider):
 
     def _next_page_request(self, result: PageResult, page: int, listing: str | None = None) -> Request | None:
         """The request for the following page, or None after recording why paging stops."""
-        ids = (resolve_external_id(item, self.id_fallback, self.id_salt, self.seen_ids) for item in result.items)
+        page_items = [*result.items, *result.pending]
+        ids = (resolve_external_id(item, self.id_fallback, self.id_salt, self.seen_ids) for item in page_items)
         if any(i in self.stop_ids for i in ids):
             stop_reason = "seen"
         elif result.next_url is None:
-            stop_reason = "last_page"
+            stop_reason = result.stop_reason or "last_page"
         elif page >= self.max_pages:
             stop_reason = "max_pages"
             if self.stop_ids:
@@ -454,6 +482,13 @@ class ReviewSpider(scrapy.Spider):
         self.logger.warning("%s", line)
         warnings = self._stats.get_value(STATS_PREFIX + "warnings", [])
         self._stats.set_value(STATS_PREFIX + "warnings", [*warnings, line])
+
+    def _record_drift(self, line: str) -> None:
+        """The page's format no longer fits the parser though data was read: the source is
+        reported ``degraded`` (``spiders.drift``) instead of quietly losing fields."""
+        self.logger.warning("format drift: %s", line)
+        notes = self._stats.get_value(STATS_PREFIX + "drift", [])
+        self._stats.set_value(STATS_PREFIX + "drift", [*notes, line])
 
     def _skip(self, reason: str) -> None:
         """The source cannot run here (e.g. no credentials): not an error, said in the stats file."""

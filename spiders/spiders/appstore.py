@@ -17,14 +17,24 @@ skipped. ``entry`` is missing on an empty page and a single object, not a list, 
 page holds one entry. Apple serves at most 10 pages of 50 reviews, newest first, so
 ``max_pages`` is capped at 10. The feed states no language: a country store can hold
 reviews in several (Belgium: Dutch and French), so ``language`` is left to detection.
+
+The JSON feed has been served without a per-entry ``updated`` (recorded in 2020; the XML
+twin of the same page, ``.../xml``, has it). A page whose reviews lack their date is
+therefore completed from its XML twin, matched by review id; reviews the twin cannot date
+either are reported as format drift, never dropped in silence. An entry that is not the
+app (no ``im:name``) but has no ``im:rating`` is a review whose rating key was renamed:
+drift too, not app metadata. Texts are plain text (``text_is_html`` False).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
-from scrapy.http import TextResponse
+from parsel import Selector
+from scrapy.http import Request, Response, TextResponse
+from twisted.python.failure import Failure
 
 from spiders import PageParseError
 from spiders.items import ReviewItem
@@ -57,8 +67,26 @@ def entries(feed: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def is_review(entry: dict[str, Any]) -> bool:
-    """Reviews carry a rating; the app-metadata entry carries ``im:name`` instead."""
-    return "im:rating" in entry and "im:name" not in entry
+    """Everything but the app-metadata entry (``im:name``) is a review, rated or not."""
+    return "im:name" not in entry
+
+
+def xml_twin_url(json_url: str) -> str:
+    """The same feed page as XML (``.../sortby=mostrecent/xml``), which dates every entry."""
+    return json_url[: -len("/json")] + "/xml" if json_url.endswith("/json") else json_url
+
+
+def xml_dates(xml: str) -> dict[str, str]:
+    """Review id -> ``updated`` from the XML feed (Atom with Apple's ``im:`` extensions)."""
+    selector = Selector(text=xml, type="xml")
+    selector.remove_namespaces()
+    dates = {}
+    for entry in selector.xpath("//entry"):
+        review_id = (entry.xpath("./id/text()").get() or "").strip()
+        updated = (entry.xpath("./updated/text()").get() or "").strip()
+        if review_id and updated:
+            dates[review_id] = updated
+    return dates
 
 
 def last_page(feed: dict[str, Any]) -> int | None:
@@ -93,6 +121,7 @@ class AppStoreSpider(ReviewSpider):
 
     name = "appstore"
     page_limit = FEED_PAGES
+    text_is_html = False
 
     def __init__(self, *args: Any, app_id: str | None = None, country: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,8 +136,47 @@ class AppStoreSpider(ReviewSpider):
             review_item(e, brand=self.brand, source=self.source, country=self.country, app_id=self.app_id)
             for e in reviews
         ]
+        unrated = sum(1 for e in reviews if "im:rating" not in e)
+        if unrated:
+            self._record_drift(
+                f"{response.url}: {unrated} of {len(reviews)} App Store reviews have no im:rating: "
+                f"the feed format changed?"
+            )
         page = int(response.cb_kwargs.get("page", 1))
         last = last_page(feed) or FEED_PAGES
         base = response.url.split(f"/{self.country}/rss/", 1)[0]
         more = bool(reviews) and page < min(last, FEED_PAGES)
-        return PageResult(items, feed_url(base, self.country, self.app_id, page + 1) if more else None)
+        next_url = feed_url(base, self.country, self.app_id, page + 1) if more else None
+        if not any(item.published_at is None for item in items):
+            return PageResult(items, next_url)
+        twin = Request(
+            xml_twin_url(response.url),
+            callback=self._dated_from_xml,
+            errback=self._xml_twin_failed,
+            cb_kwargs={"items": items, "json_url": response.url},
+            dont_filter=True,
+        )
+        return PageResult([], next_url, requests=[twin], pending=items)
+
+    def _dated_from_xml(self, response: Response, items: list[ReviewItem], json_url: str) -> Iterator[ReviewItem]:
+        """Yield the JSON page's reviews, dated from its XML twin."""
+        self._count("pages_fetched")
+        dates = xml_dates(response.text) if isinstance(response, TextResponse) else {}
+        yield from self._dated(items, dates, json_url, "")
+
+    def _xml_twin_failed(self, failure: Failure) -> Iterator[ReviewItem]:
+        kwargs = failure.request.cb_kwargs  # type: ignore[attr-defined]
+        yield from self._dated(kwargs["items"], {}, kwargs["json_url"], f" ({self.describe_request_failure(failure)})")
+
+    def _dated(self, items: list[ReviewItem], dates: dict[str, str], json_url: str, why: str) -> Iterator[ReviewItem]:
+        undated = 0
+        for item in items:
+            if item.published_at is None:
+                item.published_at = dates.get(str(item.external_id))
+                undated += item.published_at is None
+            yield item
+        if undated:
+            self._record_drift(
+                f"{json_url}: {undated} of {len(items)} App Store reviews have no date in the JSON feed "
+                f"nor in its XML twin{why}: the feed format changed?"
+            )

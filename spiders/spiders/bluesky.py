@@ -92,6 +92,7 @@ class BlueskySpider(ReviewSpider):
 
     name = "bluesky"
     brand_filter = True
+    text_is_html = False
 
     def __init__(self, *args: Any, query: str | None = None, language: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -138,7 +139,13 @@ class BlueskySpider(ReviewSpider):
 
     def parse_page(self, response: TextResponse) -> PageResult:
         posts, cursor = parse_search(load_json(response), response.url)
-        items = [post_item(p, brand=self.brand, source=self.source) for p in posts]
+        items = []
+        for post in posts:
+            text = dig(post, "record", "text")
+            if isinstance(text, str) and not text.strip():
+                self._count("dropped/empty")  # an image-only post: nothing to read, not a format change
+                continue
+            items.append(post_item(post, brand=self.brand, source=self.source))
         next_url = add_or_replace_parameter(response.url, "cursor", cursor) if cursor and posts else None
         return PageResult(items, next_url)
 

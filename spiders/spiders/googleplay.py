@@ -119,6 +119,7 @@ class GooglePlaySpider(ReviewSpider):
     """Newest reviews of one Android app (``-a app_id=nl.example.app -a country=nl -a language=nl``)."""
 
     name = "googleplay"
+    text_is_html = False
     min_download_delay = 2.0  # unofficial endpoint: stay well below what a browser does
 
     def __init__(

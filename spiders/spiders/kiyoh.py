@@ -17,30 +17,52 @@ these that the page has, so a change of layout degrades instead of breaking:
 3. **Microdata** (``itemprop="review"`` / ``itemtype=".../Review"``) with ``ratingValue``,
    ``bestRating``, ``worstRating``, ``datePublished``, ``reviewBody``, ``author``.
 
+4. **Review cards** of the public company page: ``.review`` containers with the date in
+   ``.created-date[data-date]``, the mark in ``.rating-number`` (or a ``data-rating``
+   attribute), the headline in ``.review-title``/``.oneliner`` and the text in
+   ``.rating-description``/``.review-text`` (the selectors public scrapers of these pages
+   use; no recorded page was available to verify them, see tests/fixtures/README.md).
+
 A page with none of these is an error (changed markup), unless it says outright that
 there are no reviews (an empty ``reviews`` list, or ``reviewCount`` 0), which is an empty
 page. Reviews without an id get the contract's fallback hash.
+
+**Own brand: the publication API.** With ``-a location_id=<digits>`` (and the token in
+``KIYOH_API_TOKEN``, never in config) the spider reads the official JSON feed instead::
+
+    GET {url}/v1/publication/review/external?locationId=..&tenantId=98&limit=..&orderBy=CREATE_DATE&sortOrder=DESC
+        X-Publication-Api-Token: $KIYOH_API_TOKEN
+    -> {"locationId", "locationName", "averageRating", "numberReviews", "percentageRecommendation",
+        "reviews": [<the review shape above>, with the company's reply in "reviewComments"]}
+
+``url`` is then the platform host (``https://www.kiyoh.com`` or
+``https://www.klantenvertellen.nl``). The API does not page: it returns the newest
+``limit`` reviews (``PUBLICATION_LIMIT``). Without the token the source is skipped.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
-from scrapy.http import TextResponse
+from scrapy.http import Request, Response, TextResponse
 from w3lib.url import add_or_replace_parameter
 
 from spiders import PageParseError
 from spiders.items import ReviewItem
-from spiders.spiders import PageResult, ReviewSpider, dig
+from spiders.spiders import PageResult, ReviewSpider, dig, load_json, string_arg
 from spiders.spiders.jsonld import author_name, find_reviews, json_ld_blocks
 
 RATING_SCALE = (1, 10)
 PAGE_PARAM = "pageNumber"
+TOKEN_ENV = "KIYOH_API_TOKEN"
+PUBLICATION_LIMIT = 500
+DEFAULT_TENANT = "98"  # Kiyoh's tenant id in its documentation and plugins
 
 
 @dataclass(frozen=True)
@@ -106,7 +128,7 @@ def feed_review_item(review: dict[str, Any], *, brand: str, source: str, listing
         rating_max=RATING_SCALE[1],
         language=review.get("reviewLanguage"),
         author=review.get("reviewAuthor"),
-        reply=review.get("companyResponse") or None,
+        reply=review.get("reviewComments") or review.get("companyResponse") or None,
     )
 
 
@@ -150,6 +172,56 @@ def _json_ld(html: str, url: str, *, brand: str, source: str, listing_url: str) 
             )
         )
     return KiyohPage(items, None, None)
+
+
+def _card_text(card: Selector, css: str) -> str | None:
+    """The text of the first of the comma-separated selectors that the card has."""
+    for part in css.split(","):
+        text = " ".join(t.strip() for t in card.css(f"{part.strip()} ::text").getall() if t.strip())
+        if text:
+            return text
+    return None
+
+
+def _cards(selector: Selector, *, brand: str, source: str, listing_url: str) -> KiyohPage | None:
+    """The company page's review cards (``.review`` with ``.created-date[data-date]``)."""
+    cards = [card for card in selector.css(".review") if card.css(".created-date")]
+    if not cards:
+        return None
+    items = []
+    for card in cards:
+        rating = card.attrib.get("data-rating") or _card_text(card, ".rating-number")
+        items.append(
+            ReviewItem(
+                source=source,
+                brand=brand,
+                external_id=card.attrib.get("data-review-id") or None,
+                url=listing_url,
+                published_at=card.css(".created-date::attr(data-date)").get(),
+                title=_card_text(card, ".review-title, .oneliner"),
+                text=_card_text(card, ".rating-description, .review-text"),
+                rating=rating,
+                rating_min=RATING_SCALE[0],
+                rating_max=RATING_SCALE[1],
+                author=_card_text(card, ".reviewer-name, .review-author"),
+                reply=_card_text(card, ".company-response, .review-reply"),
+            )
+        )
+    return KiyohPage(items, None, None)
+
+
+def publication_url(base: str, location_id: str, tenant_id: str, limit: int = PUBLICATION_LIMIT) -> str:
+    query = {"locationId": location_id, "tenantId": tenant_id, "limit": limit, "orderBy": "CREATE_DATE",
+             "sortOrder": "DESC"}
+    return f"{base.rstrip('/')}/v1/publication/review/external?" + "&".join(f"{k}={v}" for k, v in query.items())
+
+
+def publication_reviews(data: Any, url: str) -> list[dict[str, Any]]:
+    """The feed's reviews; ``PageParseError`` when the answer has no ``reviews`` list."""
+    reviews = dig(data, "reviews")
+    if not isinstance(reviews, list):
+        raise PageParseError(url, "Kiyoh publication API answer has no 'reviews' list")
+    return [r for r in reviews if isinstance(r, dict)]
 
 
 def _prop(scope: Selector, name: str) -> str | None:
@@ -215,9 +287,12 @@ def extract_page(html: str, url: str, *, brand: str, source: str, listing_url: s
         _embedded(selector, brand=brand, source=source, listing_url=listing_url)
         or _json_ld(html, url, brand=brand, source=source, listing_url=listing_url)
         or _microdata(selector, brand=brand, source=source, listing_url=listing_url)
+        or _cards(selector, brand=brand, source=source, listing_url=listing_url)
     )
     if found is None:
-        raise PageParseError(url, "no Kiyoh review data (embedded JSON, JSON-LD or microdata): markup changed?")
+        raise PageParseError(
+            url, "no Kiyoh review data (embedded JSON, JSON-LD, microdata or review cards): markup changed?"
+        )
     href = selector.css('link[rel~="next"]::attr(href), a[rel~="next"]::attr(href)').get()
     return KiyohPage(found.reviews, found.total, urljoin(url, href.strip()) if href else None)
 
@@ -255,11 +330,41 @@ class KiyohSpider(ReviewSpider):
     name = "kiyoh"
     id_fallback = True
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, location_id: str | None = None, tenant_id: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.page_size = limit_param(self.start_url)
+        self.location_id = string_arg(self.name, "location_id", location_id, r"[0-9]+") if location_id else None
+        if self.location_id:
+            tenant = string_arg(self.name, "tenant_id", tenant_id, r"[0-9]+", default=DEFAULT_TENANT)
+            self.start_url = publication_url(self.start_url, self.location_id, tenant)
+        self.token: str | None = None
+
+    async def start(self) -> AsyncIterator[Request]:
+        if self.location_id:
+            self.token = os.environ.get(TOKEN_ENV, "").strip() or None
+            if not self.token:
+                self._skip(f"the Kiyoh publication API needs {TOKEN_ENV} in the environment to crawl this source")
+                return
+        yield self._page_request(self.start_url, page=1)
+
+    def request_headers(self, *, post: bool) -> dict[str, str]:
+        return {"X-Publication-Api-Token": self.token, "Accept": "application/json"} if self.token else {}
+
+    def explain_http_error(self, response: Response) -> str | None:
+        if self.location_id and response.status in (401, 403):
+            return f"token refused: check {TOKEN_ENV} and location_id"
+        return None
 
     def parse_page(self, response: TextResponse) -> PageResult:
+        if self.location_id:
+            reviews = publication_reviews(load_json(response), response.url)
+            items = [
+                feed_review_item(r, brand=self.brand, source=self.source, listing_url=response.url.split("?")[0])
+                for r in reviews
+            ]
+            return PageResult(items, None)
         page = extract_page(
             response.text, response.url, brand=self.brand, source=self.source, listing_url=self.start_url
         )

@@ -36,6 +36,7 @@ from w3lib.url import add_or_replace_parameter
 from spiders import PageParseError, refuse_to_start
 from spiders.brands import parse_list_arg
 from spiders.items import ReviewItem
+from spiders.pipelines import clean_text
 from spiders.spiders import PageResult, ReviewSpider, dig, load_json
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,13 @@ def opted_out(status: dict[str, Any]) -> bool:
     """The author asked not to be indexed (Mastodon's ``noindex`` account setting)."""
     original = status["reblog"] if isinstance(status.get("reblog"), dict) else status
     return dig(original, "account", "noindex") is True
+
+
+def empty_post(status: dict[str, Any]) -> bool:
+    """``content`` present but without text (an image-only post), as opposed to missing."""
+    original = status["reblog"] if isinstance(status.get("reblog"), dict) else status
+    content = original.get("content")
+    return isinstance(content, str) and not clean_text(content)
 
 
 def status_item(status: dict[str, Any], *, brand: str, source: str, instance_host: str) -> ReviewItem:
@@ -135,6 +143,9 @@ class MastodonSpider(ReviewSpider):
         for status in statuses:
             if opted_out(status):
                 self._count("dropped/opted_out")
+                continue
+            if empty_post(status):
+                self._count("dropped/empty")  # a media-only post: nothing to read, not a format change
                 continue
             items.append(status_item(status, brand=self.brand, source=self.source, instance_host=self.instance_host))
         if isinstance(data, dict):  # search: no Link header

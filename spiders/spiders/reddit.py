@@ -64,6 +64,11 @@ def _text(value: Any) -> str | None:
     return None if not isinstance(value, str) or value.strip() in REMOVED else value
 
 
+def removed(thing: dict[str, Any]) -> bool:
+    """A post or comment whose text moderators removed or its author deleted."""
+    return any(str(thing.get(key, "")).strip() in REMOVED for key in ("body", "selftext", "author"))
+
+
 def thing_item(thing: dict[str, Any], *, brand: str, source: str, base: str) -> ReviewItem:
     """One post (t3) or comment (t1) as a raw item; a link post without text keeps its title."""
     is_comment = str(thing.get("name", "")).startswith("t1_") or "body" in thing
@@ -94,6 +99,7 @@ class RedditSpider(ReviewSpider):
 
     name = "reddit"
     brand_filter = True
+    text_is_html = False  # raw_json=1: texts as typed, no HTML escaping
     min_download_delay = 6.0  # ~10 requests/min: Reddit's limit for clients without OAuth
 
     def __init__(self, *args: Any, subreddits: str | None = None, **kwargs: Any) -> None:
@@ -112,7 +118,13 @@ class RedditSpider(ReviewSpider):
 
     def parse_page(self, response: TextResponse) -> PageResult:
         things, after = parse_listing(load_json(response), response.url)
-        items = [thing_item(t, brand=self.brand, source=self.source, base=self.base_url + "/") for t in things]
+        items = []
+        for thing in things:
+            item = thing_item(thing, brand=self.brand, source=self.source, base=self.base_url + "/")
+            if item.text is None and removed(thing):
+                self._count("dropped/removed")  # moderated or deleted: not a format change
+                continue
+            items.append(item)
         next_url = add_or_replace_parameter(response.url, "after", after) if after and things else None
         return PageResult(items, next_url)
 

@@ -5,7 +5,9 @@ sites' public feeds. Per feed, newest first:
 
 1. The feed is parsed with ``feedparser`` (dates in any feed dialect, HTML summaries,
    relative links). A page that is not a feed (HTML, broken XML without entries) is an
-   error; a valid feed without entries is an empty page.
+   error; a valid feed without entries is an empty page. A feed that ends mid-document
+   (cut off in transfer) is an error too, although feedparser still returns the entries
+   before the cut: the rest of the feed was lost, and nobody would notice otherwise.
 2. An entry whose id the warehouse already holds is skipped without fetching the
    article: feeds are re-read every run. The id is the article link (the same article in
    two feeds is one mention; ``guid`` differs per feed), else ``guid``/``id``.
@@ -20,6 +22,8 @@ sites' public feeds. Per feed, newest first:
 
 The brand filter then checks title + article text again (an exclusion term in the body
 vetoes it). ``language`` is the feed's ``<language>`` (``nl``, ``nl-NL``), if given.
+Summaries are HTML and cleaned here; the stored text (summary or extracted article) is
+then plain text (``text_is_html`` False), so "5<10" in an article survives.
 """
 
 from __future__ import annotations
@@ -44,8 +48,12 @@ from spiders.spiders import PageResult, ReviewSpider
 logger = logging.getLogger(__name__)
 
 
+#: What expat says when the document stops before its root element is closed.
+_TRUNCATED = ("no element found", "unclosed token")
+
+
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Any:
-    """The parsed feed; ``PageParseError`` when ``body`` is not a feed at all."""
+    """The parsed feed; ``PageParseError`` when ``body`` is not a feed, or is cut off."""
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
@@ -54,6 +62,11 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Any:
         problem = parsed.get("bozo_exception")
         detail = f"{type(problem).__name__}: {problem}" if problem else "no RSS/Atom root element"
         raise PageParseError(url, f"not an RSS/Atom feed ({detail})")
+    problem = parsed.get("bozo_exception")
+    if problem is not None and any(marker in str(problem) for marker in _TRUNCATED):
+        raise PageParseError(
+            url, f"feed ends mid-document ({problem}) after {len(parsed.entries)} entries: cut off in transfer?"
+        )
     return parsed
 
 
@@ -79,7 +92,7 @@ def entry_item(entry: Any, *, brand: str, source: str, feed_url: str, language: 
         kind="post",
         published_at=published,
         title=entry.get("title"),
-        text=summary,
+        text=clean_text(summary),
         language=language,
         author=entry.get("author"),
     )
@@ -106,6 +119,7 @@ class RssSpider(ReviewSpider):
     name = "rss"
     brand_filter = True
     id_fallback = True  # entries without guid and link get the contract's hash
+    text_is_html = False  # summaries are cleaned in entry_item; article text is plain
 
     def __init__(self, *args: Any, feeds: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,6 +11,14 @@ class names. Shape used (``props.pageProps``)::
 
 A page without that JSON is an error, never an empty page: Trustpilot changing its
 markup must turn the source red in the run summary, not make the brand look quiet.
+
+The listing is read newest first (``sort=recency`` is added when the URL has no ``sort``).
+Anonymous visitors get 10 pages: beyond that Trustpilot asks to log in. The spider stops
+after page ``LOGIN_WALL_PAGE`` with a warning that says how far the backfill reached
+("stopped at page 10: Trustpilot asks to log in beyond it"), which is no failure: daily
+runs only need the newest pages, and a first backfill is bounded, not broken. A login
+page met earlier (no ``__NEXT_DATA__`` but a login form) is reported the same way.
+Texts are plain text (paragraphs split by newlines), so nothing is stripped from them.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ from spiders.items import ReviewItem
 from spiders.spiders import PageResult, ReviewSpider, dig
 
 RATING_SCALE = (1, 5)
+LOGIN_WALL_PAGE = 10
+_LOGIN_PAGE_MARKERS = ("/users/connect", "login-form", 'name="password"')
 
 
 def parse_next_data(html: str, url: str) -> dict[str, Any]:
@@ -80,15 +90,46 @@ def review_item(review: Any, *, brand: str, source: str, page_url: str) -> Revie
     )
 
 
+def newest_first(url: str) -> str:
+    """The listing URL sorted by recency, unless it already names a sort order."""
+    return url if "sort=" in url else add_or_replace_parameter(url, "sort", "recency")
+
+
+def login_wall(html: str) -> bool:
+    """A login page instead of the review page (no review data, a login form)."""
+    return "__NEXT_DATA__" not in html and any(marker in html for marker in _LOGIN_PAGE_MARKERS)
+
+
 class TrustpilotSpider(ReviewSpider):
     """Company review pages with Next.js ``__NEXT_DATA__`` (Trustpilot and look-alikes)."""
 
     name = "trustpilot"
+    text_is_html = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.start_url = newest_first(self.start_url)
 
     def parse_page(self, response: TextResponse) -> PageResult:
+        page = int(response.cb_kwargs.get("page", 1))
+        if page > 1 and login_wall(response.text):
+            self._stop_at_login_wall(page - 1, None)
+            return PageResult([], None, stop_reason="login_wall")
         page_props = parse_next_data(response.text, response.url)
         items = [
             review_item(review, brand=self.brand, source=self.source, page_url=response.url)
             for review in page_props["reviews"]
         ]
-        return PageResult(items, next_page_url(page_props, response.url))
+        next_url = next_page_url(page_props, response.url)
+        if next_url is not None and page >= LOGIN_WALL_PAGE and self.max_pages > LOGIN_WALL_PAGE:
+            total = dig(page_props, "filters", "pagination", "totalPages")
+            self._stop_at_login_wall(page, total if isinstance(total, int) else None)
+            return PageResult(items, None, stop_reason="login_wall")
+        return PageResult(items, next_url)
+
+    def _stop_at_login_wall(self, page: int, total_pages: int | None) -> None:
+        of = f" of {total_pages}" if total_pages else ""
+        self._record_warning(
+            f"{self.start_url}: stopped at page {page}{of}: Trustpilot asks to log in beyond it "
+            f"(older reviews are not read)"
+        )
