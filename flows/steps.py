@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from alerts.engine import AlertEvent
 from alerts.notify import flow_failure_hook  # noqa: F401  (re-exported for flows/daily.py)
 from alerts.pipeline import evaluation_time, run_alerts
-from flows.crawl import PARTIAL_SUFFIX, CrawlJob
+from flows.crawl import PARTIAL_SUFFIX, CrawlJob, page_ids_file
 from klantstem.config import MonitorConfig
 from klantstem.limits import MAX_SCORED_CHARS
 from klantstem.privacy import load_or_create_salt
@@ -140,6 +140,15 @@ def staged_files(config: MonitorConfig) -> list[Path]:
     return sorted(staging.glob("*/*.jsonl"))
 
 
+def read_page_ids(staged: Path) -> frozenset[str] | None:
+    """The ids the crawl of ``staged`` read on its pages; None when it wrote no such list (a
+    source with ids of its own, a crawl that died): then no edit is recognised in the file."""
+    try:
+        return frozenset(page_ids_file(staged).read_text(encoding="utf-8").split())
+    except FileNotFoundError:
+        return None
+
+
 def load_staged(config: MonitorConfig) -> list[FileLoad]:
     """Load each staged file in its own transaction, then delete it: a file is removed only
     once its rows are committed, so a crash between the two at worst loads it again
@@ -162,7 +171,7 @@ def load_staged(config: MonitorConfig) -> list[FileLoad]:
             log.info("loading %s: %d rows", file.name, batch.table.num_rows)
             for reject in batch.rejects:
                 log.warning("rejected %s", reject)
-            result = upsert_mentions(con, batch.table)
+            result = upsert_mentions(con, batch.table, read_page_ids(file))
             file.unlink(missing_ok=True)
             log.info("loaded %s: %d new, %d updated, %d rejected", file.name, result.new, result.updated, len(batch.rejects))
             loads.append(FileLoad(file, result, batch.rejects))
