@@ -24,6 +24,7 @@ from klantstem.limits import MAX_SCORED_CHARS
 from klantstem.privacy import load_or_create_salt
 from warehouse.connection import connect
 from warehouse.crawl_runs import source_watermark
+from warehouse.identity import rekey_unkeyed_fallback_ids
 from warehouse.load import LoadResult, known_external_ids, upsert_mentions
 from warehouse.migrate import migrate, refresh_views
 from warehouse.models import scoring_model
@@ -78,25 +79,36 @@ def author_salt(config: MonitorConfig) -> str:
     return load_or_create_salt(config.warehouse.path.parent, config.privacy.salt_env)
 
 
+def own_id_sources(jobs: list[CrawlJob]) -> set[str]:
+    """Source keys whose spiders use the source's own ids (never a fallback hash)."""
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
+
+    loader = SpiderLoader(Settings({"SPIDER_MODULES": ["spiders.spiders"]}))
+    return {job.source for job in jobs if not loader.load(job.spider).id_fallback}
+
+
 def prepare_run(config: MonitorConfig, run_id: str) -> RunPlan:
-    """Migrate the warehouse and write, per source, the ids we already hold (dropped by the
-    crawl) and those a complete crawl reached (paging stops at them): see ``source_watermark``."""
+    """Migrate the warehouse, re-key reviews stored under unkeyed fallback ids (migration 040),
+    and write, per source, the ids we already hold (dropped by the crawl) and those a complete
+    crawl reached (paging stops at them): see ``source_watermark``."""
     run_dir = config.warehouse.staging_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     jobs = [CrawlJob.from_config(brand, source) for brand in config.brands for source in brand.sources]
     plan = RunPlan(run_dir, jobs)
     path, timeout = _warehouse(config)
+    # Create the salt file (when the salt is not in the environment) before the crawls start
+    # in parallel: each reads it, and two first readers would both try to create it.
+    salt = author_salt(config)
     with connect(path, timeout_s=timeout) as con:
         migrate(con)
+        rekey_unkeyed_fallback_ids(con, salt, own_id_sources(jobs))
         for job in jobs:
             ids = known_external_ids(con, job.source, job.brand)
             plan.seen_ids_file(job).write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
             mark = source_watermark(con, job.source, job.brand)
             stop = known_external_ids(con, job.source, job.brand, through=mark) if mark is not None else []
             plan.stop_ids_file(job).write_text("".join(f"{i}\n" for i in stop), encoding="utf-8")
-    # Create the salt file (when the salt is not in the environment) before the crawls start
-    # in parallel: each reads it, and two first readers would both try to create it.
-    author_salt(config)
     prune_run_folders(config.warehouse.staging_dir, config.warehouse.keep_run_logs_days, keep=run_dir)
     return plan
 

@@ -24,8 +24,8 @@ Not recognised (stored twice, as before): an edit that changed both date and tex
 edit whose old version is on a page this crawl did not read while only its date moved and
 its text is short.
 
-``rekey_mentions`` is also what re-keys reviews stored under unkeyed ids
-(``rekey_unkeyed_fallback_ids``).
+``rekey_mentions`` also re-keys the reviews stored under unkeyed ids before fallback ids
+were keyed (``rekey_unkeyed_fallback_ids``).
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ from collections.abc import Collection
 
 import duckdb
 import pyarrow as pa
+
+from klantstem.privacy import keyed_id
+from warehouse.connection import transaction
 
 log = logging.getLogger(__name__)
 
@@ -143,4 +146,21 @@ def rekey_mentions(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str, s
     )
     changed = int(con.execute("SELECT count(*) FROM rekey_map").fetchall()[0][0])
     con.execute("DROP TABLE rekey_map")
+    return changed
+
+
+def rekey_unkeyed_fallback_ids(con: duckdb.DuckDBPyConnection, salt: str, own_id_sources: Collection[str]) -> int:
+    """Re-key the reviews listed by migration 040 (stored under an unkeyed ``sha1`` fallback id)
+    to ``keyed_id(salt, that sha1)``, the id a crawl computes for them now, so that nothing is
+    stored twice and the stored ids no longer map back to names. ``own_id_sources``: source
+    keys whose spiders use the source's own ids; their listed ids are theirs, not re-keyed.
+    One transaction; the list is emptied. Returns the number of reviews re-keyed."""
+    listed = con.execute("SELECT source, external_id FROM unkeyed_fallback_ids").fetchall()
+    if not listed:
+        return 0
+    pairs = [(source, old, keyed_id(salt, old)) for source, old in listed if source not in own_id_sources]
+    with transaction(con):
+        changed = rekey_mentions(con, pairs)
+        con.execute("DELETE FROM unkeyed_fallback_ids")
+    log.info("re-keyed %d review id(s) stored before fallback ids were keyed", changed)
     return changed

@@ -93,22 +93,11 @@ def known_external_ids(
     con: duckdb.DuckDBPyConnection, source: str, brand: str, limit: int = 5000, through: datetime | None = None
 ) -> list[str]:
     """The newest ids we hold for one source and brand (published no later than ``through``,
-    if given): the spider drops them, and stops paging at those a complete crawl reached.
-
-    Plus, beyond ``limit``, every unkeyed fallback id (40 hex digits, stored before fallback
-    ids were keyed with the salt): a spider recognises those reviews only by this list, and
-    would otherwise store them again under their keyed id.
-    """
+    if given): the spider drops them, and stops paging at those a complete crawl reached."""
     rows = con.execute(
         """SELECT external_id FROM mentions WHERE source = ? AND brand = ?
              AND (CAST(? AS TIMESTAMPTZ) IS NULL OR published_at <= ?)
            ORDER BY published_at DESC LIMIT ?""",
         [source, brand, through, through, limit],
     ).fetchall()
-    legacy = con.execute(
-        """SELECT external_id FROM mentions WHERE source = ? AND brand = ?
-             AND (CAST(? AS TIMESTAMPTZ) IS NULL OR published_at <= ?)
-             AND regexp_full_match(external_id, '[0-9a-f]{40}')""",
-        [source, brand, through, through],
-    ).fetchall()
-    return list(dict.fromkeys([r[0] for r in rows] + [r[0] for r in legacy]))
+    return [r[0] for r in rows]

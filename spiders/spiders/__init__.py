@@ -344,7 +344,7 @@ class ReviewSpider(scrapy.Spider):
             raise PageParseError(response.url, f"not a text page ({response.headers.get('Content-Type')!r})")
         result = self.parse_page(response)
         if self.id_fallback:
-            ids = (resolve_external_id(item, True, self.id_salt, self.seen_ids) for item in result.items)
+            ids = (resolve_external_id(item, True, self.id_salt) for item in result.items)
             self.page_ids.update(i for i in ids if i)
         yield from result.items
         yield from result.requests
@@ -403,7 +403,7 @@ class ReviewSpider(scrapy.Spider):
 
     def _next_page_request(self, result: PageResult, page: int, listing: str | None = None) -> Request | None:
         """The request for the following page, or None after recording why paging stops."""
-        ids = (resolve_external_id(item, self.id_fallback, self.id_salt, self.seen_ids) for item in result.items)
+        ids = (resolve_external_id(item, self.id_fallback, self.id_salt) for item in result.items)
         if any(i in self.stop_ids for i in ids):
             stop_reason = "seen"
         elif result.next_url is None:
