@@ -76,6 +76,12 @@ class CrawlResult:
     finished_at: datetime
 
 
+def page_ids_file(staged: Path) -> Path:
+    """Where the crawl writing ``staged`` (``<slug>.jsonl``, or its ``.part``) lists the ids
+    it read on its pages (spiders whose source has no ids only; see ``warehouse.identity``)."""
+    return staged.with_name(staged.name.split(".jsonl")[0] + ".pageids.txt")
+
+
 def scrapy_command(
     job: CrawlJob, crawl: CrawlConfig, output: Path, seen_ids: Path, stats_file: Path, stop_ids: Path | None = None
 ) -> list[str]:
@@ -87,6 +93,7 @@ def scrapy_command(
         "DOWNLOAD_DELAY": str(crawl.download_delay_s),
         "KLANTSTEM_DRIFT_THRESHOLD": str(crawl.max_drop_share),
         "KLANTSTEM_STATS_FILE": str(stats_file),
+        "KLANTSTEM_PAGE_IDS_FILE": str(page_ids_file(output)),
     }
     command = [sys.executable, "-m", "scrapy", "crawl", job.spider]
     for name, value in [

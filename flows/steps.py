@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING
 from alerts.engine import AlertEvent
 from alerts.notify import flow_failure_hook  # noqa: F401  (re-exported for flows/daily.py)
 from alerts.pipeline import evaluation_time, run_alerts
-from flows.crawl import PARTIAL_SUFFIX, CrawlJob
+from flows.crawl import PARTIAL_SUFFIX, CrawlJob, page_ids_file
 from klantstem.config import MonitorConfig
 from klantstem.limits import MAX_SCORED_CHARS
 from klantstem.privacy import load_or_create_salt
 from warehouse.connection import connect
 from warehouse.crawl_runs import source_watermark
+from warehouse.identity import rekey_unkeyed_fallback_ids
 from warehouse.load import LoadResult, known_external_ids, upsert_mentions
 from warehouse.migrate import migrate, refresh_views
 from warehouse.models import scoring_model
@@ -78,25 +79,36 @@ def author_salt(config: MonitorConfig) -> str:
     return load_or_create_salt(config.warehouse.path.parent, config.privacy.salt_env)
 
 
+def own_id_sources(jobs: list[CrawlJob]) -> set[str]:
+    """Source keys whose spiders use the source's own ids (never a fallback hash)."""
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
+
+    loader = SpiderLoader(Settings({"SPIDER_MODULES": ["spiders.spiders"]}))
+    return {job.source for job in jobs if not loader.load(job.spider).id_fallback}
+
+
 def prepare_run(config: MonitorConfig, run_id: str) -> RunPlan:
-    """Migrate the warehouse and write, per source, the ids we already hold (dropped by the
-    crawl) and those a complete crawl reached (paging stops at them): see ``source_watermark``."""
+    """Migrate the warehouse, re-key reviews stored under unkeyed fallback ids (migration 040),
+    and write, per source, the ids we already hold (dropped by the crawl) and those a complete
+    crawl reached (paging stops at them): see ``source_watermark``."""
     run_dir = config.warehouse.staging_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     jobs = [CrawlJob.from_config(brand, source) for brand in config.brands for source in brand.sources]
     plan = RunPlan(run_dir, jobs)
     path, timeout = _warehouse(config)
+    # Create the salt file (when the salt is not in the environment) before the crawls start
+    # in parallel: each reads it, and two first readers would both try to create it.
+    salt = author_salt(config)
     with connect(path, timeout_s=timeout) as con:
         migrate(con)
+        rekey_unkeyed_fallback_ids(con, salt, own_id_sources(jobs))
         for job in jobs:
             ids = known_external_ids(con, job.source, job.brand)
             plan.seen_ids_file(job).write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
             mark = source_watermark(con, job.source, job.brand)
             stop = known_external_ids(con, job.source, job.brand, through=mark) if mark is not None else []
             plan.stop_ids_file(job).write_text("".join(f"{i}\n" for i in stop), encoding="utf-8")
-    # Create the salt file (when the salt is not in the environment) before the crawls start
-    # in parallel: each reads it, and two first readers would both try to create it.
-    author_salt(config)
     prune_run_folders(config.warehouse.staging_dir, config.warehouse.keep_run_logs_days, keep=run_dir)
     return plan
 
@@ -140,6 +152,15 @@ def staged_files(config: MonitorConfig) -> list[Path]:
     return sorted(staging.glob("*/*.jsonl"))
 
 
+def read_page_ids(staged: Path) -> frozenset[str] | None:
+    """The ids the crawl of ``staged`` read on its pages; None when it wrote no such list (a
+    source with ids of its own, a crawl that died): then no edit is recognised in the file."""
+    try:
+        return frozenset(page_ids_file(staged).read_text(encoding="utf-8").split())
+    except FileNotFoundError:
+        return None
+
+
 def load_staged(config: MonitorConfig) -> list[FileLoad]:
     """Load each staged file in its own transaction, then delete it: a file is removed only
     once its rows are committed, so a crash between the two at worst loads it again
@@ -162,7 +183,7 @@ def load_staged(config: MonitorConfig) -> list[FileLoad]:
             log.info("loading %s: %d rows", file.name, batch.table.num_rows)
             for reject in batch.rejects:
                 log.warning("rejected %s", reject)
-            result = upsert_mentions(con, batch.table)
+            result = upsert_mentions(con, batch.table, read_page_ids(file))
             file.unlink(missing_ok=True)
             log.info("loaded %s: %d new, %d updated, %d rejected", file.name, result.new, result.updated, len(batch.rejects))
             loads.append(FileLoad(file, result, batch.rejects))

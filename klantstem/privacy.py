@@ -10,6 +10,7 @@ warehouse, and never enters the database, the logs or the repository.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import secrets
 import tempfile
@@ -29,6 +30,17 @@ def pseudonymise(salt: str, source: str, raw_author: str | None) -> str | None:
         return None
     digest = hashlib.sha256(f"{salt}\x00{source}\x00{name}".encode("utf-8")).hexdigest()
     return digest[:16]
+
+
+def keyed_id(salt: str, digest: str) -> str:
+    """``"h:"`` + the first 40 hex digits of ``HMAC-SHA256(salt, digest)``: a review id that a
+    list of guessed names cannot be matched to without the salt.
+
+    Keyed over the unkeyed ``sha1`` digest (not over the fields themselves) so that a review
+    stored under that digest before ids were keyed can be re-keyed from the stored id alone,
+    to the very id a crawl computes now (``warehouse.identity.rekey_unkeyed_fallback_ids``).
+    """
+    return "h:" + hmac.new(salt.encode("utf-8"), digest.encode("ascii"), hashlib.sha256).hexdigest()[:40]
 
 
 def load_or_create_salt(folder: Path, env_var: str = SALT_ENV) -> str:

@@ -63,9 +63,12 @@ def run_crawl(
     return CrawlResult(proc.returncode, items, stats, proc.stderr)
 
 
-def make_crawler(spider_cls: type[ReviewSpider], **spider_args: Any) -> Crawler:
-    """A crawler with the project settings and a spider built from ``spider_args``."""
+def make_crawler(
+    spider_cls: type[ReviewSpider], *, extra_settings: dict[str, Any] | None = None, **spider_args: Any
+) -> Crawler:
+    """A crawler with the project settings (plus ``extra_settings``) and a spider built from ``spider_args``."""
     settings = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
+    settings.update(extra_settings or {})
     crawler = get_crawler(spider_cls, settings)
     crawler.spider = spider_cls.from_crawler(crawler, **spider_args)
     return crawler

@@ -171,7 +171,8 @@ def test_views_of_a_warehouse_that_was_migrated_before_004_are_filled_on_upgrade
         con.execute("DROP VIEW daily_sentiment; DROP VIEW mentions_scored; DROP VIEW mentions_scored_recomputed; "
                     "DROP VIEW warehouse_sync_status")
         con.execute("DROP VIEW sentiment_corrections")
-        for name in (*incremental.MAINTAINED_TABLES, "sentiment_correction_log", "sentiment_models", "source_watermarks"):
+        for name in (*incremental.MAINTAINED_TABLES, "sentiment_correction_log", "sentiment_models", "source_watermarks",
+                     "unkeyed_fallback_ids"):
             con.execute(f"DROP TABLE {name}")
         con.execute("DELETE FROM schema_migrations WHERE version >= 4")  # and the later ones
         migrate(con)

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from flows.crawl import CrawlJob
+from flows.steps import own_id_sources
 from spiders.items import ReviewItem
-from spiders.pipelines import fallback_external_id, resolve_external_id
+from spiders.pipelines import fallback_external_id
 from spiders.spiders.jsonld import JsonLdSpider
 from tests.spider_helpers import TEST_SALT, make_crawler, run_pipelines
 from tests.warehouse_helpers import row, table
 from warehouse.connection import connect
-from warehouse.load import known_external_ids, upsert_mentions
+from warehouse.identity import rekey_unkeyed_fallback_ids
+from warehouse.load import upsert_mentions
 from warehouse.migrate import migrate
 
 REVIEW = dict(brand="Bestelhuis", published_at="2026-11-18T00:00:00+00:00", text="Prima geholpen")
@@ -41,16 +44,63 @@ def test_crawled_fallback_ids_are_keyed_with_the_salt(monkeypatch: pytest.Monkey
     assert done.external_id.startswith("h:")
 
 
-def test_a_review_stored_under_its_unkeyed_id_keeps_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Reviews stored before ids were keyed are recognised by their old id: no second copy."""
-    unkeyed = fallback_external_id(author="Kees", **REVIEW)
+def unkeyed(author: str, review: dict[str, str] = REVIEW) -> str:
+    """The id reviews got before ids were keyed: ``sha1(brand|author|published_at|text)``."""
+    fields = (review["brand"], author, review["published_at"], review["text"])
+    return hashlib.sha1("|".join(fields).encode()).hexdigest()
+
+
+def as_before_ids_were_keyed(con) -> None:
+    """A warehouse migrated up to, not including, 040 (which lists the unkeyed ids)."""
+    migrate(con)
+    con.execute("DELETE FROM schema_migrations WHERE version = 40; DROP TABLE unkeyed_fallback_ids")
+
+
+def test_reviews_stored_under_unkeyed_ids_are_rekeyed_to_what_a_crawl_computes(tmp_path: Path) -> None:
+    """Old ids no longer map back to names, and the next crawl finds the review stored (no copy)."""
+    old = unkeyed("Kees")
+    old_mid = hashlib.md5(f"ld:{old}".encode()).hexdigest()
     with connect(tmp_path / "wh.duckdb") as con:
+        as_before_ids_were_keyed(con)
+        upsert_mentions(con, table(row(old, source="ld", brand="Bestelhuis", text=REVIEW["text"]),
+                                   row("own-id-" + "a" * 33, source="ld", brand="Bestelhuis")))
+        con.execute("INSERT INTO sentiment_scores VALUES (?, 'm', 'x', 'pos', 0.8, 0.05, 0.15, 0.8, 'nl', now())",
+                    [old_mid])
+        con.execute("INSERT INTO sentiment_correction_log VALUES (?, 'neu', 'anna', now(), NULL, 'm', 'pos')", [old_mid])
+        con.execute("INSERT INTO mention_terms VALUES (?, 'geholp', 'geholpen')", [old_mid])
+        con.execute("""INSERT INTO alerts VALUES (DEFAULT, 'volume', 'Bestelhuis', 'ld', 'open', 'daily', now(), now(),
+                       now(), now(), now(), NULL, 1, 1, 1, 1, 0.01, 'poisson', 1, 1, 1, 1, false, [?, 'other'], [],
+                       now(), now())""", [old_mid])
+        migrate(con)  # 040 lists the unkeyed ids
+        changed = rekey_unkeyed_fallback_ids(con, TEST_SALT, own_id_sources=set())
+        again = rekey_unkeyed_fallback_ids(con, TEST_SALT, own_id_sources=set())
+        ids = {r[0] for r in con.execute("SELECT external_id FROM mentions").fetchall()}
+        crawled = fallback_external_id(author="Kees", salt=TEST_SALT, **REVIEW)
+        new_mid = hashlib.md5(f"ld:{crawled}".encode()).hexdigest()
+        referring = {name: con.execute(f"SELECT list(mention_id) FROM {name}").fetchall()[0][0]
+                     for name in ("sentiment_scores", "sentiment_correction_log", "mention_terms", "current_scores")}
+        samples = con.execute("SELECT sample_mention_ids FROM alerts").fetchall()[0][0]
+        crawl = upsert_mentions(con, table(row(crawled, source="ld", brand="Bestelhuis", text=REVIEW["text"])))
+    assert (changed, again) == (1, 0)
+    assert crawled in ids and old not in ids
+    assert not ids & {unkeyed(name) for name in GUESSES}, "no guess maps to a stored id"
+    assert referring["sentiment_scores"] == referring["sentiment_correction_log"] == referring["mention_terms"] == [new_mid]
+    assert new_mid in referring["current_scores"] and old_mid not in referring["current_scores"]
+    assert samples == [new_mid, "other"]
+    assert (crawl.new, crawl.updated) == (0, 1), "the next crawl of the review finds it stored"
+
+
+def test_ids_of_sources_with_their_own_ids_are_not_rekeyed(tmp_path: Path) -> None:
+    own = "0123456789abcdef0123456789abcdef01234567"  # a source's own id that looks like a sha1
+    with connect(tmp_path / "wh.duckdb") as con:
+        as_before_ids_were_keyed(con)
+        upsert_mentions(con, table(row(own, source="api")))
         migrate(con)
-        upsert_mentions(con, table(row(unkeyed, source="ld", brand="Bestelhuis", day=-400),
-                                   *(row(f"new-{i}", source="ld", brand="Bestelhuis") for i in range(3))))
-        seen = known_external_ids(con, "ld", "Bestelhuis", limit=2)
-    assert unkeyed in seen, "old unkeyed ids are listed beyond the newest ones"
-    item = ReviewItem("ld", "Bestelhuis", None, "u", published_at="2026-11-18", text="Prima geholpen", author="Kees")
-    assert resolve_external_id(item, True, TEST_SALT, frozenset(seen)) == unkeyed
-    assert resolve_external_id(item, True, TEST_SALT, frozenset()) == fallback_external_id(
-        author="Kees", salt=TEST_SALT, **REVIEW)
+        assert rekey_unkeyed_fallback_ids(con, TEST_SALT, own_id_sources={"api"}) == 0
+        assert con.execute("SELECT list(external_id) FROM mentions").fetchall()[0][0] == [own]
+        assert con.execute("SELECT count(*) FROM unkeyed_fallback_ids").fetchall()[0][0] == 0
+
+
+def test_only_spiders_without_ids_of_their_own_count_as_fallback_sources() -> None:
+    jobs = [CrawlJob("B", "ld", "jsonld", "https://x.example", 1), CrawlJob("B", "tp", "trustpilot", "https://y.example", 1)]
+    assert own_id_sources(jobs) == {"tp"}

@@ -9,13 +9,14 @@ transaction, for the batch's rows and days only.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
-from warehouse import incremental
+from warehouse import identity, incremental
 from warehouse.connection import rollback_quietly
 from warehouse.staging import MENTION_SCHEMA
 
@@ -31,11 +32,15 @@ class LoadResult:
     updated: int
 
 
-def upsert_mentions(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadResult:
+def upsert_mentions(
+    con: duckdb.DuckDBPyConnection, batch: pa.Table, page_ids: Collection[str] | None = None
+) -> LoadResult:
     """Insert new mentions and refresh known ones from ``batch`` (``MENTION_SCHEMA`` columns).
 
     Duplicates inside the batch are removed first (the most recently fetched copy wins),
     because one INSERT ... ON CONFLICT statement may not touch the same row twice.
+    ``page_ids``: every id the crawl that produced ``batch`` read on its pages; given, an
+    incoming review that is an edit of a stored one updates it (``warehouse.identity``).
     """
     batch = batch.select(_COLUMNS).cast(MENTION_SCHEMA)
     maintained = incremental.is_maintained(con)
@@ -53,6 +58,8 @@ def upsert_mentions(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadResu
                 """
             )
             unique_rows = con.execute("SELECT count(*) FROM batch").fetchall()[0][0]
+            if page_ids is not None:
+                identity.match_edited_reviews(con, "batch", page_ids)
             # New rows = growth of the table: a count, not a lookup of every id in the history.
             before = con.execute("SELECT count(*) FROM mentions").fetchall()[0][0]
             columns = ", ".join(["mention_id", *_COLUMNS])
@@ -86,22 +93,11 @@ def known_external_ids(
     con: duckdb.DuckDBPyConnection, source: str, brand: str, limit: int = 5000, through: datetime | None = None
 ) -> list[str]:
     """The newest ids we hold for one source and brand (published no later than ``through``,
-    if given): the spider drops them, and stops paging at those a complete crawl reached.
-
-    Plus, beyond ``limit``, every unkeyed fallback id (40 hex digits, stored before fallback
-    ids were keyed with the salt): a spider recognises those reviews only by this list, and
-    would otherwise store them again under their keyed id.
-    """
+    if given): the spider drops them, and stops paging at those a complete crawl reached."""
     rows = con.execute(
         """SELECT external_id FROM mentions WHERE source = ? AND brand = ?
              AND (CAST(? AS TIMESTAMPTZ) IS NULL OR published_at <= ?)
            ORDER BY published_at DESC LIMIT ?""",
         [source, brand, through, through, limit],
     ).fetchall()
-    legacy = con.execute(
-        """SELECT external_id FROM mentions WHERE source = ? AND brand = ?
-             AND (CAST(? AS TIMESTAMPTZ) IS NULL OR published_at <= ?)
-             AND regexp_full_match(external_id, '[0-9a-f]{40}')""",
-        [source, brand, through, through],
-    ).fetchall()
-    return list(dict.fromkeys([r[0] for r in rows] + [r[0] for r in legacy]))
+    return [r[0] for r in rows]

@@ -45,6 +45,9 @@ from spiders.pipelines import STATS_PREFIX, resolve_external_id
 
 DEFAULT_MAX_PAGES: int = Source.model_fields["max_pages"].default
 STATS_FILE_SETTING = "KLANTSTEM_STATS_FILE"
+#: Where a spider whose source has no ids writes every id it read on its pages (seen ones too),
+#: one per line: the loader tells an edited review from a second one by it (warehouse.identity).
+PAGE_IDS_FILE_SETTING = "KLANTSTEM_PAGE_IDS_FILE"
 RATE_LIMITS_SETTING = "KLANTSTEM_SOURCE_RATE_LIMITS"
 
 logger = logging.getLogger(__name__)
@@ -319,6 +322,8 @@ class ReviewSpider(scrapy.Spider):
         self._stop_ids = None if stop_ids is None else _load_seen_ids(self.name, stop_ids)
         #: Keys the fallback ids (spiders.pipelines.fallback_external_id); the pseudonymisation salt.
         self.id_salt = os.environ.get(SALT_ENV, "")
+        #: Fallback ids of every review on the pages read so far (``PAGE_IDS_FILE_SETTING``).
+        self.page_ids: set[str] = set()
         self.brand_matcher: BrandMatcher | None = None
         if self.brand_filter:
             try:
@@ -363,6 +368,9 @@ class ReviewSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             raise PageParseError(response.url, f"not a text page ({response.headers.get('Content-Type')!r})")
         result = self.parse_page(response)
+        if self.id_fallback:
+            ids = (resolve_external_id(item, True, self.id_salt) for item in result.items)
+            self.page_ids.update(i for i in ids if i)
         yield from result.items
         yield from result.requests
         next_request = self._next_page_request(result, page, listing)
@@ -378,7 +386,13 @@ class ReviewSpider(scrapy.Spider):
         return None
 
     def closed(self, reason: str) -> None:
-        """Write the stats file (setting ``KLANTSTEM_STATS_FILE``) for the run summary."""
+        """Write the stats file (setting ``KLANTSTEM_STATS_FILE``) for the run summary, and
+        the ids read on the pages (setting ``KLANTSTEM_PAGE_IDS_FILE``) for the loader."""
+        ids_path = self.settings.get(PAGE_IDS_FILE_SETTING)
+        if ids_path and self.id_fallback:
+            tmp = Path(ids_path).with_name(f".{Path(ids_path).name}.{os.getpid()}.tmp")
+            tmp.write_text("".join(f"{i}\n" for i in sorted(self.page_ids)), encoding="utf-8")
+            os.replace(tmp, ids_path)
         path = self.settings.get(STATS_FILE_SETTING)
         if not path:
             return
@@ -417,7 +431,7 @@ class ReviewSpider(scrapy.Spider):
     def _next_page_request(self, result: PageResult, page: int, listing: str | None = None) -> Request | None:
         """The request for the following page, or None after recording why paging stops."""
         page_items = [*result.items, *result.pending]
-        ids = (resolve_external_id(item, self.id_fallback, self.id_salt, self.seen_ids) for item in page_items)
+        ids = (resolve_external_id(item, self.id_fallback, self.id_salt) for item in page_items)
         if any(i in self.stop_ids for i in ids):
             stop_reason = "seen"
         elif result.next_url is None:
