@@ -44,3 +44,29 @@ def test_every_leaf_command_is_in_the_docs():
     leaves = [c for c in COMMANDS if not any(other[: len(c)] == c and other != c for other in COMMANDS)]
     missing = [" ".join(c) for c in leaves if f"klantstem {' '.join(c)}" not in docs]
     assert not missing, f"commands not in README.md or docs/*.md: {missing}"
+
+
+def _docs() -> str:
+    return (ROOT / "README.md").read_text(encoding="utf-8") + "".join(
+        p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md")))
+
+
+def test_every_source_type_is_in_the_sources_page():
+    from typing import get_args
+
+    from klantstem.config import Source
+
+    types = get_args(Source.model_fields["type"].annotation)
+    page = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    missing = [t for t in types if f"`{t}`" not in page]
+    assert len(types) >= 9 and not missing, f"source types not in docs/sources.md: {missing}"
+
+
+def test_every_view_is_documented():
+    import re
+
+    views = {name for path in (ROOT / "warehouse" / "views").glob("*.sql")
+             for name in re.findall(r"CREATE OR REPLACE VIEW (\w+)", path.read_text(encoding="utf-8"))}
+    docs = _docs()
+    missing = sorted(v for v in views if f"`{v}`" not in docs)
+    assert len(views) >= 10 and not missing, f"views not in README.md or docs/*.md: {missing}"
