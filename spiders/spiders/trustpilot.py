@@ -6,7 +6,9 @@ Reading that JSON is far more stable than scraping the review cards' generated C
 class names. Shape used (``props.pageProps``)::
 
     reviews[]: id, rating (1-5), title, text, language, dates.publishedDate,
-               consumer.displayName, reply {message, publishedDate} | null
+               consumer.displayName, reply {message, publishedDate} | null,
+               labels.verification {isVerified, verificationLevel, verificationSource,
+                                    reviewSourceName: Organic | BusinessGeneratedLink | ...}
     filters.pagination: currentPage, totalPages (also perPage, totalCount)
 
 A page without that JSON is an error, never an empty page: Trustpilot changing its
@@ -23,6 +25,7 @@ from parsel import Selector
 from scrapy.http import TextResponse
 from w3lib.url import add_or_replace_parameter
 
+from klantstem.provenance import trustpilot_provenance
 from spiders import PageParseError
 from spiders.items import ReviewItem
 from spiders.spiders import PageResult, ReviewSpider, dig
@@ -63,6 +66,7 @@ def next_page_url(page_props: dict[str, Any], url: str) -> str | None:
 def review_item(review: Any, *, brand: str, source: str, page_url: str) -> ReviewItem:
     """One raw item from one entry of ``pageProps.reviews`` (permalink ``/reviews/<id>``)."""
     review_id = dig(review, "id")
+    origin = trustpilot_provenance(dig(review, "labels"))
     return ReviewItem(
         source=source,
         brand=brand,
@@ -77,6 +81,9 @@ def review_item(review: Any, *, brand: str, source: str, page_url: str) -> Revie
         language=dig(review, "language"),
         author=dig(review, "consumer", "displayName"),
         reply=dig(review, "reply", "message"),
+        provenance=origin.provenance,
+        verification=origin.verification,
+        provenance_raw=origin.raw,
     )
 
 
