@@ -19,7 +19,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import steps
 from flows.crawl import CrawlJob, CrawlResult, run_crawl
-from flows.summary import RunSummary, SourceReport
+from flows.summary import RunSummary, SourceReport, depth_note
 from insights.pipeline import refresh_insights
 from klantstem.config import MonitorConfig, load_config
 from warehouse.connection import connect
@@ -74,6 +74,7 @@ def _reports(
             dropped=sum((stats.get("items_dropped") or {}).values()),
             rejected=len(loaded.rejects) if loaded else 0,
             error=note,
+            note=depth_note(stats, job.max_pages) if status == "ok" else None,
         )
         reports.append(report)
         now = datetime.now(AMSTERDAM)
@@ -92,6 +93,7 @@ def _reports(
                 items_seen=report.seen,
                 items_dropped=report.dropped + report.rejected,
                 error=report.error,
+                note=report.note,
             )
         )
     return reports, runs

@@ -24,6 +24,20 @@ class SourceReport:
     dropped: int = 0
     rejected: int = 0
     error: str | None = None
+    note: str | None = None  # complete but cut short, e.g. a backfill that stopped at max_pages (depth_note)
+
+
+def depth_note(stats: dict, max_pages: int) -> str | None:
+    """Why an 'ok' crawl may not hold everything: it stopped at ``max_pages`` before the listing's
+    end (a first crawl: the history was cut) or before reaching the reviews already stored."""
+    if stats.get("stop_reason") != "max_pages":
+        return None
+    pages, items, total = int(stats.get("pages_fetched", 0)), int(stats.get("items_scraped", 0)), stats.get("total_available")
+    if stats.get("first_crawl"):
+        held = f"{items:,} of {total:,} reviews" if isinstance(total, int) and total >= items else f"{items:,} reviews"
+        return f"backfilled {pages} pages, {held}; raise `max_pages` (now {max_pages}) to go further"
+    return (f"stopped at max_pages ({max_pages}) before reaching reviews already stored: reviews in between may be "
+            f"missing; raise `max_pages` to close the gap")
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,8 @@ class RunSummary:
             )
             if s.error:
                 lines.append(f"    error: {s.error}")
+            if s.note:
+                lines.append(f"    note: {s.note}")
         lines += ["", f"Scored {self.scored} new texts with {self.model_id}."]
         if self.insights:
             lines.append(self.insights[0].upper() + self.insights[1:] + ".")

@@ -29,6 +29,7 @@ class CrawlRun:
     items_seen: int | None
     items_dropped: int | None
     error: str | None
+    note: str | None = None  # e.g. a backfill cut at max_pages (migration 032)
 
 
 def record_crawl_runs(con: duckdb.DuckDBPyConnection, runs: Sequence[CrawlRun]) -> None:

@@ -58,6 +58,8 @@ class PageResult:
     next_body: str | None = None
     #: Further requests the page leads to that are not listing pages (e.g. article pages).
     requests: list[Request] = field(default_factory=list)
+    #: How many items the whole listing holds, where the source says (for the depth report).
+    total: int | None = None
 
 
 def dig(value: Any, *keys: str) -> Any:
@@ -158,6 +160,8 @@ def build_summary(
             if key.startswith(brand_prefix)
         },
         "skipped": stats.get(STATS_PREFIX + "skipped"),
+        "first_crawl": stats.get(STATS_PREFIX + "first_crawl", False),
+        "total_available": stats.get(STATS_PREFIX + "total_available"),
         "warnings": list(stats.get(STATS_PREFIX + "warnings", [])),
         "errors": errors,
         "error": error,
@@ -315,6 +319,8 @@ class ReviewSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             raise PageParseError(response.url, f"not a text page ({response.headers.get('Content-Type')!r})")
         result = self.parse_page(response)
+        if result.total is not None and listing is None:
+            self._stats.set_value(STATS_PREFIX + "total_available", result.total)
         yield from result.items
         yield from result.requests
         next_request = self._next_page_request(result, page, listing)
@@ -334,6 +340,8 @@ class ReviewSpider(scrapy.Spider):
         path = self.settings.get(STATS_FILE_SETTING)
         if not path:
             return
+        # no stored ids: a backfill, whose depth the run summary reports when max_pages cut it
+        self._stats.set_value(STATS_PREFIX + "first_crawl", not self.seen_ids)
         summary = build_summary(
             self._stats.get_stats(),
             spider=self.name,

@@ -98,4 +98,6 @@ class TrustpilotSpider(ReviewSpider):
             review_item(review, brand=self.brand, source=self.source, page_url=response.url)
             for review in page_props["reviews"]
         ]
-        return PageResult(items, next_page_url(page_props, response.url))
+        total = page_props["filters"]["pagination"].get("totalCount")
+        return PageResult(items, next_page_url(page_props, response.url),
+                          total=total if isinstance(total, int) and not isinstance(total, bool) else None)
