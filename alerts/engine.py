@@ -645,15 +645,28 @@ _RULE_FUNCS = {"negative_share": _negative_share, "volume": _volume, "rating_dro
 _SPARSE_METRIC = {"negative_share": SCORED, "rating_drop": RATED, "volume": N}
 
 
+def sparse_limit(rule: str, config: AlertConfig) -> float:
+    """Mentions of the rule's kind the last ``baseline_days`` need for day-scale tests:
+    ``min_baseline_volume``, and the rule's ``min_volume`` per ``max_window_days``."""
+    per_window = _rule_config(config, rule).min_volume * config.baseline_days / max(config.max_window_days, config.window_days)
+    return max(config.min_baseline_volume, per_window)
+
+
+def judgement(scored: float, config: AlertConfig) -> str:
+    """How the negative-share rule judges a scope with ``scored`` mentions of the judged
+    population in its last ``baseline_days``, in words for the run summary."""
+    if config.sparse.enabled and scored < sparse_limit("negative_share", config):
+        return f"on the review stream: {7 * scored / config.baseline_days:.1f} a week"
+    return "daily"
+
+
 def _sparse(history: History, s: int, rule: str, at: datetime, config: AlertConfig) -> bool:
-    """Too few of the rule's mentions in the last ``baseline_days`` for day-scale tests: fewer
-    than ``min_baseline_volume``, or fewer than the rule's ``min_volume`` per ``max_window_days``."""
+    """Too few of the rule's mentions in the last ``baseline_days`` for day-scale tests (``sparse_limit``)."""
     if not config.sparse.enabled or rule not in _SPARSE_METRIC:
         return False
     last = history.day_index(local_day(at) - timedelta(days=1))
     held = history.days_sum(s, last - config.baseline_days + 1, last)[_SPARSE_METRIC[rule]]
-    per_window = _rule_config(config, rule).min_volume * config.baseline_days / max(config.max_window_days, config.window_days)
-    return bool(held < max(config.min_baseline_volume, per_window))
+    return bool(held < sparse_limit(rule, config))
 
 
 def _judge_sparse(history: History, s: int, rule: str, at: datetime, config: AlertConfig,

@@ -74,11 +74,13 @@ class RunSummary:
         if self.insights:
             lines.append(self.insights[0].upper() + self.insights[1:] + ".")
         lines += ["", "Brands:"]
-        lines.append(f"  {'brand':<14} {'mentions':>8} {'negative':>8}   {'last days':>9} {'negative':>8}")
+        lines.append(f"  {'brand':<14} {'organic':>8} {'negative':>8}   {'last days':>9} {'negative':>8}   "
+                     f"{'invited 7d':>10}   alerts judged")
         for b in self.brands:
             name = f"{b.brand}{' *' if b.own else ''}"
             lines.append(
                 f"  {name:<14} {b.volume:>8} {pct(b.share_negative):>8}   {b.recent_volume:>9} {pct(b.recent_share_negative):>8}"
+                f"   {pct(b.invited_share):>10}   {b.judged}"
             )
         lines.append("")
         if self.spikes:

@@ -4,6 +4,7 @@ campaigns and known organic deteriorations."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -129,3 +130,21 @@ def test_a_run_stores_and_messages_the_invitation_alert(tmp_path: Path) -> None:
         body = con.execute("SELECT title FROM alert_deliveries").fetchall()
     assert stored == [("invitations_stopped", "open", "daily")]
     assert body[0][0].startswith("Klantstem: Snelkoop: invitation flow stopped")
+
+
+def test_the_run_summary_says_how_each_brand_is_judged_and_its_invited_share(tmp_path: Path) -> None:
+    from flows.steps import brand_lines
+    from klantstem.config import parse_config
+
+    config = parse_config('[[brands]]\nname = "Snelkoop"\n[[brands]]\nname = "Kleinbank"\n'
+                          '[warehouse]\npath = "wh.duckdb"\n', base=tmp_path)
+    busy = HistorySpec(first_day=START, days=60, brands=("Snelkoop",), sources=("trustpilot",), source_weights=(1.0,),
+                       daily_volume=20, invitations=(InvitationCampaign("Snelkoop", day(0), day(60), 20),), seed=8)
+    with connect(config.warehouse.path) as con:
+        migrate(con)
+        write_history(con, generate(busy))
+        write_history(con, generate(replace(_small((), seed=4), start_id=1_000_000)))
+    lines = {line.brand: line for line in brand_lines(config, START + timedelta(days=59))}
+    assert lines["Snelkoop"].judged == "daily"
+    assert lines["Snelkoop"].invited_share is not None and 0.4 < lines["Snelkoop"].invited_share < 0.6
+    assert lines["Kleinbank"].judged.startswith("on the review stream: ") and lines["Kleinbank"].judged.endswith(" a week")
