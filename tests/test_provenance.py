@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -120,4 +121,45 @@ def test_daily_sentiment_is_organic_with_the_invited_population_beside_it(tmp_pa
         ("all", 3, 2, 0.125, 3, 3, 1.0, 6, 0.5),
         ("reddit", 1, 0, None, 0, 0, None, 1, 0.0),
         ("trustpilot", 2, 2, 0.125, 3, 3, 1.0, 5, 0.6),
+    ]
+
+
+def _mixed_brand(tmp_path: Path) -> Path:
+    """Snelkoop: 4 organic reviews (1, 1, 2 and 4 stars) and 6 invited 5-star ones, in one week."""
+    db = tmp_path / "wh.duckdb"
+    organic = [row(f"o{n}", day=n, rating=r, rating_normalised=(r - 1) / 4, provenance="organic")
+               for n, r in enumerate((1, 1, 2, 4))]
+    invited = [row(f"i{n}", day=n % 4, rating=5, rating_normalised=1.0, provenance="invited") for n in range(6)]
+    with connect(db) as con:
+        migrate(con)
+        upsert_mentions(con, table(*organic, *invited))
+    return db
+
+
+def test_nps_and_grades_are_organic_with_the_invited_reviews_beside_them(tmp_path: Path) -> None:
+    with connect(_mixed_brand(tmp_path), read_only=True) as con:
+        summary = con.execute(
+            "SELECT responses, nps, invited_responses, invited_nps FROM satisfaction_summary "
+            "WHERE brand = 'Snelkoop' AND source = 'all'").fetchall()
+        grades = dict(con.execute(
+            "SELECT grade, responses FROM grade_distribution WHERE source = 'all' AND responses > 0").fetchall())
+        invited_grades = dict(con.execute(
+            "SELECT grade, invited_responses FROM grade_distribution WHERE source = 'all' AND invited_responses > 0").fetchall())
+        overall = con.execute("SELECT mentions, nps FROM competitor_benchmark WHERE aspect = 'overall'").fetchall()
+    # organic: grades 2, 2, 4 (detractors) and 8 (passive): NPS -75; invited: six 10s, NPS +100
+    assert summary == [(4, -75.0, 6, 100.0)]
+    assert grades == {2: 2, 4: 1, 8: 1} and invited_grades == {10: 6}
+    assert overall == [(4, -75.0)], "the benchmark compares what customers say unprompted"
+
+
+def test_the_invited_share_per_week_is_a_kpi_beside_both_populations(tmp_path: Path) -> None:
+    with connect(_mixed_brand(tmp_path), read_only=True) as con:
+        weeks = con.execute(
+            "SELECT week, total_volume, organic_volume, invited_volume, round(invited_share, 4), "
+            "round(organic_mean_rating_normalised, 4), invited_mean_rating_normalised "
+            "FROM weekly_provenance WHERE source = 'all' ORDER BY week").fetchall()
+    # Sunday 1 Nov closes the week of 26 Oct (1 organic, 2 invited); Mon-Wed 2-4 Nov: 3 organic, 4 invited
+    assert weeks == [
+        (date(2026, 10, 26), 3, 1, 2, round(2 / 3, 4), 0.0, 1.0),
+        (date(2026, 11, 2), 7, 3, 4, round(4 / 7, 4), round(1 / 3, 4), 1.0),
     ]
