@@ -423,8 +423,8 @@ def evaluate(history: History, config: AlertConfig, at: datetime, book: EpisodeB
             excluded = book.excluded_days(brand, source)
             tests = 1 if source == ALL else len(sources)
             for rule in RULES:
-                if not _rule_config(config, rule).enabled:
-                    continue
+                if not _rule_config(config, rule).enabled or (rule in INVITATION_RULES and source != ALL):
+                    continue  # an invitation flow is the company's doing: one alert per brand
                 key = (rule, brand, source)
                 floor = book.baseline_floor(key)
                 if _sparse(history, s, rule, at, config):

@@ -125,7 +125,7 @@ def test_the_organic_trend_worsens_while_the_mixed_share_hides_most_of_it(site):
                                     and not r.spike and not (organic_only and r.invited)])
         return share(0, 29) - share(30, 59)
 
-    assert rise(organic_only=True) > 0.15
+    assert rise(organic_only=True) > 0.1
     assert rise(organic_only=False) < rise(organic_only=True) / 2
 
 

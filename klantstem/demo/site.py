@@ -4,7 +4,7 @@ Everything here is invented (brand names, ``.example`` domains, people, texts), 
 demo can be shown and committed without touching anyone's data or terms of service.
 The data is deterministic for a given ``today`` and has two stories to find. Snelkoop, the
 own brand, gets a wave of 1-2 star delivery complaints in the last three days (about
-three times its normal volume), which the spike detector should flag. And Snelkoop invites
+four times its normal organic volume), which the spike detector should flag. And Snelkoop invites
 customers to review it on the Trustpilot-style site in two campaigns (``INVITATIONS``): the
 invited reviews are mostly positive, and while they run, the mixed negative share stays flat
 although the organic reviews grow steadily more negative (``DemoBrand.organic_tones_today``);
@@ -35,7 +35,7 @@ Channel = Literal["trustpilot", "jsonld"]
 
 DAYS = 60
 SPIKE_DAYS = 3
-SPIKE_EXTRA_FACTOR = 2.0  # extra spike reviews per day = factor x normal volume -> ~3x in total
+SPIKE_EXTRA_FACTOR = 3.0  # extra spike reviews per day = factor x normal volume -> ~4x in total
 ENGLISH_SHARE = 0.06
 MARKUP_SHARE = 0.1
 SEED = "klantstem-demo-v1"
@@ -102,8 +102,8 @@ class DemoBrand:
 INVITATIONS: tuple[Campaign, ...] = (Campaign(50, 36, 1.5), Campaign(30, 8, 3.0))
 
 BRANDS: tuple[DemoBrand, ...] = (
-    DemoBrand("Snelkoop", "snelkoop", "snelkoop.example", True, {"trustpilot": 2.4, "jsonld": 0.8}, (0.66, 0.16, 0.18),
-              organic_tones_today=(0.3, 0.14, 0.56), invitations=INVITATIONS),
+    DemoBrand("Snelkoop", "snelkoop", "snelkoop.example", True, {"trustpilot": 2.4, "jsonld": 0.8}, (0.72, 0.16, 0.12),
+              organic_tones_today=(0.54, 0.16, 0.3), invitations=INVITATIONS),
     DemoBrand("Winkelwagen", "winkelwagen", "winkelwagen.example", False, {"trustpilot": 1.7}, (0.55, 0.2, 0.25)),
     DemoBrand("Bestelhuis", "bestelhuis", "bestelhuis.example", False, {"jsonld": 1.4}, (0.68, 0.15, 0.17), 10),
 )
