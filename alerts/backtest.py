@@ -82,7 +82,7 @@ def run_times(first: date, last: date, at: time = time(6, 0), every_hours: int =
 def backtest_history(path: Path, settings: AlertConfig, times: list[datetime], brands: list[str] | None,
                      timeout_s: float = 300.0) -> BacktestResult:
     with connect(path, read_only=True, timeout_s=timeout_s) as con:
-        history = load_history(con, *history_range(settings, times[0], times[-1]), brands)
+        history = load_history(con, *history_range(settings, times[0], times[-1]), brands, settings.population)
     events, book = replay(history, settings, times)
     return BacktestResult(times[0].date(), times[-1].date(), times, events, book.episodes)
 

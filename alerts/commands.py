@@ -66,7 +66,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
     for (alert_id, first, last, status, brand, source, rule, _kind, _volume, observed, expected, p_value,
          _peak, delivery, terms) in rows:
         fmt = (lambda v: f"{v:.0%}") if rule == "negative_share" else (
-            (lambda v: f"{v:.0f}") if rule == "volume" else (lambda v: f"{1 + 4 * v:.1f}/5"))
+            (lambda v: f"{v:.0f}") if rule in ("volume", "invitations_started", "invitations_stopped")
+            else (lambda v: f"{1 + 4 * v:.1f}/5"))
         print(f"{alert_id:>5} {first!s:<10} {last!s:<10} {status:<11} {f'{brand} / {source}'[:28]:<28} {rule:<14} "
               f"{fmt(observed):>9} {fmt(expected):>9} {p_value:>8.1e} {delivery:<8} {', '.join(terms or [])}")
     return 0

@@ -59,10 +59,16 @@ class _Row:
     text: str
     rating_normalised: float | None
     sentiment: str | None
+    population: str
 
 
-def _in_focus(rule: str, row: _Row) -> bool:
-    """The mentions an alert is about: negative ones, low-rated ones, or (volume) all."""
+def _in_focus(rule: str, row: _Row, population: str) -> bool:
+    """The mentions an alert is about: invited ones (invitation flow), else of the judged
+    population the negative ones, low-rated ones, or (volume) all."""
+    if rule.startswith("invitations_"):
+        return row.population == "invited"
+    if population == "organic" and row.population != "organic":
+        return False
     if rule == "negative_share":
         return row.sentiment == "neg"
     if rule == "rating_drop":
@@ -70,22 +76,24 @@ def _in_focus(rule: str, row: _Row) -> bool:
     return True
 
 
-def details_for(con: duckdb.DuckDBPyConnection, findings: Sequence[Finding], top_terms: int = 5) -> dict[Key, Details]:
+def details_for(con: duckdb.DuckDBPyConnection, findings: Sequence[Finding], top_terms: int = 5,
+                population: str = "organic") -> dict[Key, Details]:
     """Top over-represented terms of each finding's focus mentions in its window vs its
-    baseline, and example mentions ranked by how many of those terms they use."""
+    baseline, and example mentions ranked by how many of those terms they use. ``population``
+    is the one the rules judged (``AlertConfig.population``)."""
     if not findings:
         return {}
     lo = min(day_start(f.baseline_first_day) for f in findings)
     hi = max(f.window.end for f in findings)
     window_lo = min(f.window.start for f in findings)
     brands = sorted({f.brand for f in findings})
-    everything = sorted({f.brand for f in findings if f.rule == "volume"})
+    everything = sorted({f.brand for f in findings if f.rule in ("volume", "invitations_started", "invitations_stopped")})
     rows = [
         _Row(*r)
         for r in con.execute(
             f"""
             SELECT mention_id, brand, source, url, published_at,
-                   concat_ws('. ', nullif(trim(title), ''), text) AS body, rating_normalised, sentiment
+                   concat_ws('. ', nullif(trim(title), ''), text) AS body, rating_normalised, sentiment, population
             FROM mentions_scored
             WHERE list_contains($brands, brand) AND published_at >= $lo AND published_at < $hi
               AND (published_at >= $window_lo OR sentiment = 'neg' OR rating_normalised <= {LOW_RATING}
@@ -97,7 +105,7 @@ def details_for(con: duckdb.DuckDBPyConnection, findings: Sequence[Finding], top
     ]
     result = {}
     for f in findings:
-        mine = [r for r in rows if r.brand == f.brand and f.source in (ALL, r.source) and _in_focus(f.rule, r)]
+        mine = [r for r in rows if r.brand == f.brand and f.source in (ALL, r.source) and _in_focus(f.rule, r, population)]
         window = [r for r in mine if f.window.start <= r.published_at < f.window.end]
         b_lo, b_hi = day_start(f.baseline_first_day), day_start(f.baseline_last_day + timedelta(days=1))
         baseline = [r for r in mine if b_lo <= r.published_at < b_hi][:_BASELINE_LIMIT]

@@ -29,6 +29,19 @@ baseline, nor make ordinary days look noisy) and days before a level shift.
 
 Per-source tests are Bonferroni-corrected for the number of sources of the brand, so a
 brand with five sources gets no more false alarms than one with one.
+
+The rules judge the organic population by default (``AlertConfig.population``): reviews
+the company invited are left out, so an invitation campaign starting or stopping cannot pass
+for customers changing their minds. Two rules of their own, ``invitations_started`` and
+``invitations_stopped``, say when that flow changes, so a reputation manager knows why the
+totals moved.
+
+**Quiet scopes.** A brand with a few reviews a week never fills a daily window. Where the
+baseline holds too few of a rule's mentions for day-scale tests (``_sparse``), the negative
+share and the mean rating are judged by a CUSUM over the last ``sparse.window_days`` of the
+review stream against a long baseline (``sparse.baseline_days``), and volume on a
+``sparse.volume_window_days`` window; the alert says so ("judged on the review stream:
+2.6 reviews a week"). Calibration: docs/provenance.md and ``benchmarks/bench_alerts_sparse.py``.
 """
 
 from __future__ import annotations
@@ -40,23 +53,47 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from alerts.history import ALL, AMSTERDAM, NEG, RATED, RSQ, RSUM, SCORED, History, N, day_start, epoch_hour, hour_start, local_day
+from alerts.history import (
+    ALL,
+    AMSTERDAM,
+    INV,
+    NEG,
+    RATED,
+    RSQ,
+    RSUM,
+    SCORED,
+    History,
+    N,
+    day_start,
+    epoch_hour,
+    hour_start,
+    local_day,
+)
 from alerts.stats import (
     TestResult,
+    baseline_share,
+    bernoulli_cusum_increments,
+    count_fall_test,
+    count_rise_test,
+    cusum,
     expected_negative_share,
     expected_volume,
+    gaussian_cusum_increments,
     negative_share_test,
     rating_drop_test,
     volume_test,
 )
 from klantstem.config import AlertConfig
 
-RULES = ("negative_share", "volume", "rating_drop")
+RULES = ("negative_share", "volume", "rating_drop", "invitations_started", "invitations_stopped")
+INVITATION_RULES = ("invitations_started", "invitations_stopped")
 #: Not a statistical rule: a source whose latest crawl was degraded or failed (format drift,
 #: errors; see alerts.health). It shares the episode handling: one alert per episode.
 HEALTH_RULE = "source_health"
-FAMILY = {"negative_share": "sentiment", "rating_drop": "sentiment", "volume": "volume", HEALTH_RULE: "health"}
+FAMILY = {"negative_share": "sentiment", "rating_drop": "sentiment", "volume": "volume",
+          "invitations_started": "invitations", "invitations_stopped": "invitations", HEALTH_RULE: "health"}
 RULE_LABEL = {"negative_share": "negative share", "volume": "volume", "rating_drop": "rating drop",
+              "invitations_started": "invitations started", "invitations_stopped": "invitations stopped",
               HEALTH_RULE: "source health"}
 #: Source-health severity: 1 degraded, 2 failed, so degraded -> failed is "worse" (worse_factor 1.5).
 HEALTH_SEVERITY = {"degraded": 1.0, "failed": 2.0}
@@ -67,7 +104,7 @@ Key = tuple[str, str, str]  # (rule, brand, source)
 
 @dataclass(frozen=True)
 class Window:
-    kind: str  # daily | intraday
+    kind: str  # daily | intraday | stream (a quiet scope's CUSUM run, see _sparse)
     start: datetime
     end: datetime  # exclusive
     first_day: int  # history day indices the window touches
@@ -93,6 +130,7 @@ class Finding:
     severity: float  # rise in share | ratio | fall in rating
     negative: int = 0  # negatives in the window (negative share)
     note: str = ""  # source health: why the crawl was degraded or failed
+    judged: str | None = None  # how a quiet scope was judged, e.g. "on the review stream: 2.6 reviews a week"
 
     @property
     def key(self) -> Key:
@@ -108,6 +146,9 @@ def p_text(p_value: float) -> str:
 
 def window_text(window: Window) -> str:
     start, end = window.start.astimezone(AMSTERDAM), window.end.astimezone(AMSTERDAM)
+    if window.kind == "stream":
+        last = (end - timedelta(seconds=1)).date()
+        return f"since {start.date():%d %b %Y} (to {last:%d %b})"
     if window.kind == "daily":
         last = (end - timedelta(seconds=1)).date()
         first = start.date()
@@ -120,19 +161,31 @@ def effect_text(f: Finding) -> str:
     when = window_text(f.window)
     if f.rule == HEALTH_RULE:
         return f"crawl {'failed' if f.severity >= HEALTH_SEVERITY['failed'] else 'degraded'} ({f.note})"
+    how = f"; judged {f.judged}" if f.judged else ""
     if f.rule == "negative_share":
         return (
             f"{f.observed:.0%} negative ({f.negative} of {f.volume} scored) {when}, usually {f.expected:.0%} "
-            f"(+{f.severity * 100:.0f} points, {p_text(f.p_value)}, {f.test})"
+            f"(+{f.severity * 100:.0f} points, {p_text(f.p_value)}, {f.test}{how})"
         )
     if f.rule == "volume":
         return (
             f"{f.volume} mentions {when}, usually about {f.expected:.0f} "
-            f"({f.severity:.1f}x, {p_text(f.p_value)}, {f.test})"
+            f"({f.severity:.1f}x, {p_text(f.p_value)}, {f.test}{how})"
+        )
+    if f.rule == "invitations_started":
+        return (
+            f"{f.volume} invited reviews {when}, usually about {f.expected:.0f}: an invitation flow started "
+            f"(totals rise; the organic figures leave these reviews out; {p_text(f.p_value)}, {f.test})"
+        )
+    if f.rule == "invitations_stopped":
+        return (
+            f"{f.volume} invited reviews {when}, usually about {f.expected:.0f}: the invitation flow stopped "
+            f"(totals fall and mixed averages turn more negative; the organic figures are unaffected; "
+            f"{p_text(f.p_value)}, {f.test})"
         )
     return (
         f"mean rating {stars(f.observed)} on {f.volume} rated reviews {when}, usually {stars(f.expected)} "
-        f"(-{f.severity:.2f} on the 0-1 scale, {p_text(f.p_value)}, {f.test})"
+        f"(-{f.severity:.2f} on the 0-1 scale, {p_text(f.p_value)}, {f.test}{how})"
     )
 
 
@@ -244,6 +297,8 @@ def peak_text(a: Episode) -> str:
         return f"+{a.peak_severity * 100:.0f} points"
     if a.rule == "volume":
         return f"{a.peak_severity:.1f}x usual volume"
+    if a.rule in INVITATION_RULES:
+        return f"{a.peak_severity:.1f}x {'more' if a.rule == 'invitations_started' else 'fewer'} invited reviews"
     return f"-{a.peak_severity:.2f} rating"
 
 
@@ -266,10 +321,14 @@ class EpisodeBook:
         return [e.days() for e in self.episodes if e.status != "level_shift" and related(e.brand, e.source, brand, source)]
 
     def baseline_floor(self, key: Key) -> date | None:
-        """First day of the latest level shift of this rule's family for this brand/source."""
+        """First day of the latest level shift of this rule's family for this brand/source.
+
+        An invitation flow changes on one day and its window spans a week, so its episode began
+        with windows that still held the old flow: its new level starts with the window that
+        made it a level shift, all of which was at the new level."""
         rule, brand, source = key
         days = [
-            local_day(e.episode_start)
+            local_day(e.window_start if FAMILY[e.rule] == "invitations" else e.episode_start)
             for e in self.episodes
             if e.status == "level_shift" and FAMILY[e.rule] == FAMILY[rule] and related(e.brand, e.source, brand, source)
         ]
@@ -324,13 +383,16 @@ def normal_below(rule: str, config: AlertConfig) -> float:
         return 1 + (config.volume.min_ratio - 1) * RECOVERY_FRACTION
     if rule == HEALTH_RULE:
         return RECOVERY_FRACTION  # the latest crawl is ok (severity 0)
+    if rule in INVITATION_RULES:
+        return 1 + (config.invitations.min_ratio - 1) * RECOVERY_FRACTION
     return config.rating_drop.min_drop * RECOVERY_FRACTION
 
 
 def _baseline_days(
-    history: History, scope: int, window: Window, config: AlertConfig, excluded: Sequence[tuple[date, date]], floor: date | None
+    history: History, scope: int, window: Window, config: AlertConfig, excluded: Sequence[tuple[date, date]], floor: date | None,
+    length: int | None = None,
 ) -> np.ndarray:
-    first = window.first_day - config.baseline_days
+    first = window.first_day - (length or config.baseline_days)
     first = max(first, int(history.first_mention_day[scope]), 0)
     if floor is not None:
         first = max(first, history.day_index(floor))
@@ -358,6 +420,8 @@ def evaluate(history: History, config: AlertConfig, at: datetime, book: EpisodeB
     longest = max(config.max_window_days, config.window_days)
     wider = [(w, _weekday_weights(history, w)) for w in
              (daily_window(history, at, d) for d in range(config.window_days + 1, longest + 1))]
+    invitation_window = daily_window(history, at, config.invitations.window_days)
+    invitation_wins = [(invitation_window, _weekday_weights(history, invitation_window))]
     findings: dict[Key, Finding] = {}
     measured: dict[Key, float] = {}
     shifts: dict[Key, Finding] = {}
@@ -373,11 +437,23 @@ def evaluate(history: History, config: AlertConfig, at: datetime, book: EpisodeB
             excluded = book.excluded_days(brand, source)
             tests = 1 if source == ALL else len(sources)
             for rule in RULES:
-                if not getattr(config, rule).enabled:
-                    continue
+                if not _rule_config(config, rule).enabled or (rule in INVITATION_RULES and source != ALL):
+                    continue  # an invitation flow is the company's doing: one alert per brand
                 key = (rule, brand, source)
                 floor = book.baseline_floor(key)
-                for w, weights in wins:
+                if _sparse(history, s, rule, at, config):
+                    effect, finding = _judge_sparse(history, s, rule, at, config, excluded, floor, tests)
+                    if effect is not None:
+                        measured[key] = effect
+                    if finding is not None:
+                        findings[key] = replace(finding, brand=brand, source=source)
+                        episode = book.latest.get(key)
+                        if (episode is not None and episode.status == "open" and effect is not None
+                                and effect >= normal_below(rule, config)
+                                and at - episode.first_fired_at >= timedelta(days=config.sparse.level_shift_days)):
+                            shifts[key] = findings[key]
+                    continue
+                for w, weights in (invitation_wins if rule in INVITATION_RULES else wins):
                     if w.kind == "daily" and rule in _TESTED:
                         w, weights = _widen(history, s, rule, (w, weights), wider, config)
                     base = _baseline_days(history, s, w, config, excluded, floor)
@@ -391,6 +467,10 @@ def evaluate(history: History, config: AlertConfig, at: datetime, book: EpisodeB
                     if shift is not None:
                         shifts[key] = replace(shift, brand=brand, source=source)
     return Evaluation(findings, measured, shifts)
+
+
+def _rule_config(config: AlertConfig, rule: str):  # noqa: ANN202 - one of the rule settings models
+    return config.invitations if rule in INVITATION_RULES else getattr(config, rule)
 
 
 # What each share/mean rule tests, for widening a quiet scope's daily window. (The volume
@@ -532,10 +612,153 @@ def _rating_drop(history: History, s: int, w: Window, base: np.ndarray, config: 
     return drop, _finding("rating_drop", w, history, base, n, mean, b_n, res, drop)
 
 
-_RULE_FUNCS = {"negative_share": _negative_share, "volume": _volume, "rating_drop": _rating_drop}
+def _invitations(history: History, s: int, w: Window, base: np.ndarray, config: AlertConfig, started: bool,
+                 tests: int) -> RuleResult:
+    """The invited reviews' count in the window against the baseline's rate, upwards or downwards."""
+    rule = config.invitations
+    if len(base) < 7:
+        return None, None
+    days = w.last_day - w.first_day + 1
+    rate = float(history.daily[s, base, INV].sum()) / len(base)
+    observed = int(_window_sum(history, s, w)[INV])
+    expected = rate * days
+    if started:
+        ratio = (observed + 0.5) / (expected + 0.5)
+        if observed < rule.min_volume or ratio < rule.min_ratio:
+            return ratio, None
+        res = count_rise_test(observed, max(expected, 0.5 * days / len(base)))
+    else:
+        ratio = (expected + 0.5) / (observed + 0.5)
+        if expected < rule.min_volume or ratio < rule.min_ratio:
+            return ratio, None
+        res = count_fall_test(observed, expected)
+    if res.p_value > rule.max_p_value / tests:
+        return ratio, None
+    name = "invitations_started" if started else "invitations_stopped"
+    finding = _finding(name, w, history, base, observed, observed, history.daily[s, base, INV].sum(), res, ratio)
+    return ratio, replace(finding, expected=expected)
+
+
+def _invitations_started(history: History, s: int, w: Window, base: np.ndarray, config: AlertConfig,
+                         _weights: np.ndarray, tests: int = 1) -> RuleResult:
+    return _invitations(history, s, w, base, config, True, tests)
+
+
+def _invitations_stopped(history: History, s: int, w: Window, base: np.ndarray, config: AlertConfig,
+                         _weights: np.ndarray, tests: int = 1) -> RuleResult:
+    return _invitations(history, s, w, base, config, False, tests)
+
+
+_RULE_FUNCS = {"negative_share": _negative_share, "volume": _volume, "rating_drop": _rating_drop,
+               "invitations_started": _invitations_started, "invitations_stopped": _invitations_stopped}
+
+
+# ----------------------------------------------------------------------------- quiet scopes
+
+#: What the day-scale rules test; a scope with too little of it in its baseline is sparse.
+_SPARSE_METRIC = {"negative_share": SCORED, "rating_drop": RATED, "volume": N}
+
+
+def sparse_limit(rule: str, config: AlertConfig) -> float:
+    """Mentions of the rule's kind the last ``baseline_days`` need for day-scale tests:
+    ``min_baseline_volume``, and the rule's ``min_volume`` per ``max_window_days``."""
+    per_window = _rule_config(config, rule).min_volume * config.baseline_days / max(config.max_window_days, config.window_days)
+    return max(config.min_baseline_volume, per_window)
+
+
+def judgement(scored: float, config: AlertConfig) -> str:
+    """How the negative-share rule judges a scope with ``scored`` mentions of the judged
+    population in its last ``baseline_days``, in words for the run summary."""
+    if config.sparse.enabled and scored < sparse_limit("negative_share", config):
+        return f"on the review stream: {7 * scored / config.baseline_days:.1f} a week"
+    return "daily"
+
+
+def _sparse(history: History, s: int, rule: str, at: datetime, config: AlertConfig) -> bool:
+    """Too few of the rule's mentions in the last ``baseline_days`` for day-scale tests (``sparse_limit``)."""
+    if not config.sparse.enabled or rule not in _SPARSE_METRIC:
+        return False
+    last = history.day_index(local_day(at) - timedelta(days=1))
+    held = history.days_sum(s, last - config.baseline_days + 1, last)[_SPARSE_METRIC[rule]]
+    return bool(held < sparse_limit(rule, config))
+
+
+def _judge_sparse(history: History, s: int, rule: str, at: datetime, config: AlertConfig,
+                  excluded: Sequence[tuple[date, date]], floor: date | None, tests: int) -> RuleResult:
+    """A quiet scope's rule: CUSUM over the review stream (share, rating), or a long window (volume).
+
+    The effect returned (what recovery and level shifts look at) is the last
+    ``volume_window_days``' rise in share or fall in rating against the baseline: a CUSUM
+    stays high long after an incident ended, the recent reviews say whether it still goes on."""
+    sparse = config.sparse
+    if rule == "volume":
+        w = daily_window(history, at, sparse.volume_window_days)
+        base = _baseline_days(history, s, w, config, excluded, floor, sparse.baseline_days)
+        effect, finding = _volume(history, s, w, base, config, _weekday_weights(history, w), tests)
+        weeks = sparse.volume_window_days / 7
+        return effect, (replace(finding, judged=f"over {weeks:g} weeks against the last {sparse.baseline_days} days")
+                        if finding is not None else None)
+    span = daily_window(history, at, sparse.window_days)
+    base = _baseline_days(history, s, span, config, excluded, floor, sparse.baseline_days)
+    metric = _TESTED[rule]
+    b = history.daily[s, base].sum(axis=0)
+    if b[metric] < sparse.min_baseline_volume:
+        return None, None
+    days = np.arange(max(span.first_day, 0), span.last_day + 1)
+    if floor is not None:
+        days = days[days >= history.day_index(floor)]
+    if not len(days):
+        return None, None
+    d = history.daily[s, days]
+    if rule == "negative_share":
+        p0 = baseline_share(b[NEG], b[SCORED])
+        p1 = min(p0 + sparse.negative_lift, 0.99)
+        run = cusum(bernoulli_cusum_increments(d[:, NEG], d[:, SCORED], p0, p1))
+    else:
+        mean0 = b[RSUM] / b[RATED]
+        var0 = max((b[RSQ] - b[RATED] * mean0 * mean0) / max(b[RATED] - 1, 1), 0.01)
+        run = cusum(gaussian_cusum_increments(d[:, RATED], d[:, RSUM], mean0, var0, sparse.rating_drop))
+    recent = history.days_sum(s, span.last_day - sparse.volume_window_days + 1, span.last_day)
+    if rule == "negative_share":
+        effect = recent[NEG] / recent[SCORED] - p0 if recent[SCORED] else None
+    else:
+        effect = mean0 - recent[RSUM] / recent[RATED] if recent[RATED] else None
+    if run.statistic <= 0:
+        return effect, None
+    # more scopes of one brand, more chances: log(tests) on h divides each scope's false-alarm
+    # rate by about ``tests`` (the run length to a false alarm grows about exponentially in h)
+    limit = sparse.threshold + math.log(tests)
+    first, last = int(days[min(run.start, len(days) - 1)]), int(days[-1])
+    w = Window("stream", day_start(history.day_of(first)), day_start(history.day_of(last + 1)), first, last)
+    win = history.days_sum(s, first, last)
+    per_week = 7 * float(d[:, metric].sum()) / len(days)
+    judged = f"on the review stream (CUSUM over {sparse.window_days} days): {per_week:.1f} reviews a week"
+    if rule == "negative_share":
+        n, k = int(win[SCORED]), int(win[NEG])
+        lift = k / n - p0
+        if run.statistic < limit or lift < config.negative_share.min_lift:
+            return effect, None
+        res = negative_share_test(k, n, np.array([b[NEG]]), np.array([b[SCORED]]), "binomial")
+        finding = _finding("negative_share", w, history, base, n, k / n, b[SCORED], res, lift, k)
+    else:
+        n = int(win[RATED])
+        mean = win[RSUM] / n
+        drop = mean0 - mean
+        if run.statistic < limit or drop < config.rating_drop.min_drop:
+            return effect, None
+        var = max(win[RSQ] - n * mean * mean, 0.0) / (n - 1) if n > 1 else 0.0
+        res = rating_drop_test(n, mean, var, int(b[RATED]), mean0, var0)
+        finding = _finding("rating_drop", w, history, base, n, mean, b[RATED], res, drop)
+    return effect, replace(finding, test="cusum", judged=judged)
 
 
 # ----------------------------------------------------------------------------- episodes
+
+
+def _worse(episode: Episode, finding: Finding, config: AlertConfig) -> bool:
+    """Worth a new message: the effect grew by ``worse_factor``. Not for an invitation flow: it
+    started or stopped, and fewer of the last invitations in the window is not news."""
+    return episode.rule not in INVITATION_RULES and finding.severity >= episode.notified_severity * config.worse_factor
 
 
 def advance(book: EpisodeBook, evaluation: Evaluation, config: AlertConfig, at: datetime) -> list[AlertEvent]:
@@ -557,7 +780,7 @@ def advance(book: EpisodeBook, evaluation: Evaluation, config: AlertConfig, at: 
         elif finding is not None:
             if episode is not None and episode.status == "open":
                 episode.apply(finding, at)
-                if finding.severity >= episode.notified_severity * config.worse_factor:
+                if _worse(episode, finding, config):
                     episode.notified_severity, episode.recovery_notified = finding.severity, False
                     events.append(AlertEvent("worse", episode.snapshot(), finding, at))
                 else:
@@ -570,7 +793,7 @@ def advance(book: EpisodeBook, evaluation: Evaluation, config: AlertConfig, at: 
             ):
                 episode.status, episode.resolved_at = "open", None
                 episode.apply(finding, at)
-                if finding.severity >= episode.notified_severity * config.worse_factor:
+                if _worse(episode, finding, config):
                     episode.notified_severity, episode.recovery_notified = finding.severity, False
                     events.append(AlertEvent("worse", episode.snapshot(), finding, at))
                 else:
@@ -614,8 +837,12 @@ def advance(book: EpisodeBook, evaluation: Evaluation, config: AlertConfig, at: 
 
 def lookback_days(config: AlertConfig) -> int:
     """Days before a run that its windows and their baselines can reach."""
-    longest = max(config.window_days, config.max_window_days, config.level_shift_days, config.intraday_hours // 24 + 1)
-    return config.baseline_days + longest + 2
+    longest = max(config.window_days, config.max_window_days, config.level_shift_days, config.intraday_hours // 24 + 1,
+                  config.invitations.window_days)
+    days = config.baseline_days + longest + 2
+    if config.sparse.enabled:
+        days = max(days, config.sparse.baseline_days + max(config.sparse.window_days, config.sparse.volume_window_days) + 2)
+    return days
 
 
 def history_range(config: AlertConfig, first_at: datetime, last_at: datetime) -> tuple[datetime, datetime]:

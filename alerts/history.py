@@ -3,7 +3,9 @@
 One query over ``mentions_scored`` aggregates, per (brand, source) and per brand over all
 sources (``source = 'all'``, as in ``daily_sentiment``) and per UTC hour: mentions, scored
 mentions, negative mentions, rated mentions and the sum and sum of squares of the
-normalised rating. Every window the rules need - the last complete Amsterdam days, the
+normalised rating, of the judged population (organic by default: reviews the company
+invited are left out, docs/provenance.md), plus the invited reviews' count for the rule
+that notices an invitation flow starting or stopping. Every window the rules need - the last complete Amsterdam days, the
 last 24 hours up to the run, the baseline days before them - is a sum over these buckets,
 so a backtest over a year is one query plus array arithmetic, not one query per day.
 Amsterdam is a whole number of hours off UTC, so every UTC hour lies in one local day.
@@ -22,8 +24,8 @@ from klantstem.clock import AMSTERDAM
 ALL = "all"
 
 # metric columns of History.hourly / History.daily
-N, SCORED, NEG, RATED, RSUM, RSQ = range(6)
-METRICS = ("mentions", "scored", "negative", "rated", "rating_sum", "rating_sq")
+N, SCORED, NEG, RATED, RSUM, RSQ, INV = range(7)
+METRICS = ("mentions", "scored", "negative", "rated", "rating_sum", "rating_sq", "invited")
 
 
 def epoch_hour(moment: datetime) -> int:
@@ -100,16 +102,20 @@ _HOURLY_SQL = """
 SELECT brand,
        CASE WHEN grouping(source) = 1 THEN NULL ELSE source END AS source,
        CAST(floor(epoch(published_at) / 3600) AS BIGINT)          AS hour,
-       count(*)                                                   AS mentions,
-       count(sentiment)                                           AS scored,
-       count(*) FILTER (WHERE sentiment = 'neg')                  AS negative,
-       count(rating_normalised)                                   AS rated,
-       coalesce(sum(rating_normalised), 0)                        AS rating_sum,
-       coalesce(sum(rating_normalised * rating_normalised), 0)    AS rating_sq
+       count(*) FILTER (WHERE {judged})                           AS mentions,
+       count(sentiment) FILTER (WHERE {judged})                   AS scored,
+       count(*) FILTER (WHERE {judged} AND sentiment = 'neg')     AS negative,
+       count(rating_normalised) FILTER (WHERE {judged})           AS rated,
+       coalesce(sum(rating_normalised) FILTER (WHERE {judged}), 0) AS rating_sum,
+       coalesce(sum(rating_normalised * rating_normalised) FILTER (WHERE {judged}), 0) AS rating_sq,
+       count(*) FILTER (WHERE population = 'invited')             AS invited
 FROM mentions_scored
 WHERE published_at >= $start AND published_at < $end {brand_filter}
 GROUP BY GROUPING SETS ((brand, source, hour), (brand, hour))
 """
+
+#: Which mentions the rules judge, per ``AlertConfig.population``.
+JUDGED = {"organic": "population = 'organic'", "all": "TRUE"}
 
 _FIRST_SQL = """
 SELECT brand, CASE WHEN grouping(source) = 1 THEN NULL ELSE source END AS source, min(published_at)
@@ -119,9 +125,11 @@ GROUP BY GROUPING SETS ((brand, source), (brand))
 
 
 def load_history(
-    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, brands: list[str] | None = None
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, brands: list[str] | None = None,
+    population: str = "organic",
 ) -> History:
-    """Counts for mentions published in ``[start, end)`` (rounded out to whole Amsterdam days)."""
+    """Counts for mentions published in ``[start, end)`` (rounded out to whole Amsterdam days),
+    of ``population`` (``organic`` or ``all``, see ``JUDGED``)."""
     first_day = local_day(start)
     last_day = local_day(end - timedelta(microseconds=1))
     start, end = day_start(first_day), day_start(last_day + timedelta(days=1))
@@ -131,7 +139,7 @@ def load_history(
         params["brands"] = list(brands)
         brand_filter = "AND list_contains($brands, brand)"
         where = "WHERE list_contains($brands, brand)"
-    cols = con.execute(_HOURLY_SQL.format(brand_filter=brand_filter), params).fetchnumpy()
+    cols = con.execute(_HOURLY_SQL.format(brand_filter=brand_filter, judged=JUDGED[population]), params).fetchnumpy()
     firsts = con.execute(_FIRST_SQL.format(where=where), {k: v for k, v in params.items() if k == "brands"}).fetchall()
 
     first_hour, end_hour = epoch_hour(start), epoch_hour(end)

@@ -18,9 +18,12 @@ from alerts.history import ALL, AMSTERDAM
 from alerts.markup import untrusted, untrusted_url
 
 _EVENT_ORDER = {"new": 0, "worse": 1, "level_shift": 2, "recovered": 3}
-_RULE_ORDER = {"negative_share": 0, "rating_drop": 1, "volume": 2, HEALTH_RULE: 3}
-_BY_SOURCE_LABEL = {"negative_share": "Negative mentions", "rating_drop": "Low ratings", "volume": "Mentions"}
-_TERMS_LABEL = {"negative_share": "Top negative terms", "rating_drop": "Top terms in low ratings", "volume": "Top terms"}
+_RULE_ORDER = {"negative_share": 0, "rating_drop": 1, "volume": 2, "invitations_stopped": 3, "invitations_started": 4,
+               HEALTH_RULE: 5}
+_BY_SOURCE_LABEL = {"negative_share": "Negative mentions", "rating_drop": "Low ratings", "volume": "Mentions",
+                    "invitations_started": "Invited reviews", "invitations_stopped": "Invited reviews"}
+_TERMS_LABEL = {"negative_share": "Top negative terms", "rating_drop": "Top terms in low ratings", "volume": "Top terms",
+                "invitations_started": "Top terms in invited reviews", "invitations_stopped": "Top terms in invited reviews"}
 
 
 def importance(ev: AlertEvent) -> tuple:
@@ -47,6 +50,10 @@ def headline(ev: AlertEvent) -> str:
         return f"{a.brand}{where}: negative spike{worse}, {f.observed:.0%} negative (usually {f.expected:.0%})"
     if a.rule == "volume":
         return f"{a.brand}{where}: volume spike{worse}, {f.volume} mentions ({f.severity:.1f}x usual)"
+    if a.rule == "invitations_started":
+        return f"{a.brand}{where}: invitation flow started, {f.volume} invited reviews (usually about {f.expected:.0f})"
+    if a.rule == "invitations_stopped":
+        return f"{a.brand}{where}: invitation flow stopped, {f.volume} invited reviews (usually about {f.expected:.0f})"
     return f"{a.brand}{where}: rating drop{worse} to {stars(f.observed)} (usually {stars(f.expected)})"
 
 

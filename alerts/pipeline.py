@@ -81,14 +81,14 @@ def run_alerts(
             _ensure_schema(con)
             # brands no longer in the config keep their history but are not judged (or "recovered")
             book = EpisodeBook(e for e in load_episodes(con, since, until=at) if e.brand in brands)
-            history = load_history(con, start, end, brands)
+            history = load_history(con, start, end, brands, settings.population)
             evaluation = evaluate(history, settings, at, book)
             found, measured = health_findings(con, brands, at)
             evaluation = Evaluation({**evaluation.findings, **found}, {**evaluation.measured, **measured}, evaluation.shifts)
             events = advance(book, evaluation, settings, at)
             wanted = [ev.finding for ev in events if ev.event in ("new", "worse", "level_shift") and ev.finding
                       and ev.finding.rule != HEALTH_RULE]
-            details: dict[Key, Details] = details_for(con, wanted, settings.delivery.top_terms)
+            details: dict[Key, Details] = details_for(con, wanted, settings.delivery.top_terms, settings.population)
             for key, info in details.items():
                 live = book.latest[key]
                 live.sample_mention_ids = info.sample_ids

@@ -14,6 +14,10 @@ which distribution it used, so an alert can show its working.
   negative binomial.
 * Rating drop: one-sided Welch t-test of the window's mean normalised rating against the
   baseline's.
+* Sparse streams: a CUSUM (Page) over days of a quiet brand's reviews, for the negative
+  share (Bernoulli log-likelihood ratio) and the mean rating (Gaussian mean shift).
+* Invitation flow: Poisson tests of the invited reviews' count, upwards (started) and
+  downwards (stopped).
 """
 
 from __future__ import annotations
@@ -200,3 +204,52 @@ def rating_drop_test(
     result = stats.ttest_ind_from_stats(mean, sd, n, baseline_mean, sd_b, baseline_n, equal_var=False, alternative="less")
     p_value = float(result.pvalue)
     return TestResult(1.0 if math.isnan(p_value) else p_value, baseline_mean, "welch-t")
+
+
+@dataclass(frozen=True)
+class CusumResult:
+    """A CUSUM over consecutive days: its value on the last day and where its run began."""
+
+    statistic: float
+    start: int  # index of the first day of the current run (after the last reset to 0)
+    path: np.ndarray  # the statistic after each day
+
+
+def cusum(increments: np.ndarray) -> CusumResult:
+    """Page's CUSUM ``S_t = max(0, S_{t-1} + x_t)`` over daily increments ``x_t``.
+
+    ``start`` is the day after ``S`` was last 0: the CUSUM's estimate of when the change began.
+    """
+    path = np.empty(len(increments))
+    s, start = 0.0, 0
+    for t, x in enumerate(increments):
+        s = max(0.0, s + float(x))
+        if s == 0.0:
+            start = t + 1
+        path[t] = s
+    return CusumResult(s, start, path)
+
+
+def bernoulli_cusum_increments(k: np.ndarray, n: np.ndarray, p0: float, p1: float) -> np.ndarray:
+    """Per day, the log-likelihood ratio of ``k`` negatives out of ``n`` under share ``p1`` vs ``p0``."""
+    a, b = math.log(p1 / p0), math.log((1 - p1) / (1 - p0))
+    return np.asarray(k, dtype=float) * a + (np.asarray(n, dtype=float) - np.asarray(k, dtype=float)) * b
+
+
+def gaussian_cusum_increments(n: np.ndarray, total: np.ndarray, mean0: float, var0: float, drop: float) -> np.ndarray:
+    """Per day, the log-likelihood ratio of ``n`` ratings summing to ``total`` under a mean
+    ``drop`` lower than ``mean0`` (variance ``var0``) against no change."""
+    n, total = np.asarray(n, dtype=float), np.asarray(total, dtype=float)
+    return (drop / var0) * (n * (mean0 - drop / 2) - total)
+
+
+def count_rise_test(observed: int, expected: float) -> TestResult:
+    """P(at least ``observed``) for a Poisson count with mean ``expected``."""
+    if observed <= 0:
+        return TestResult(1.0, expected, "poisson")
+    return TestResult(float(stats.poisson.sf(observed - 1, expected)), expected, "poisson")
+
+
+def count_fall_test(observed: int, expected: float) -> TestResult:
+    """P(at most ``observed``) for a Poisson count with mean ``expected``."""
+    return TestResult(float(stats.poisson.cdf(observed, expected)), expected, "poisson")

@@ -5,7 +5,9 @@ a negative share (optionally different at weekends, optionally varying from day 
 optionally shifting for good at some moment), ratings that follow the sentiment, and
 *injections*: known negative-share spikes, volume spikes and rating drops over a given
 stretch of hours. Because we know exactly where the events are, recall and false alarms
-of the rules can be measured.
+of the rules can be measured. *Invitation campaigns* add reviews the company invited
+(provenance ``invited``, mostly positive) on top of the organic ones, which then carry
+provenance ``organic``: the mix that made a paused campaign look like a collapse.
 """
 
 from __future__ import annotations
@@ -80,6 +82,20 @@ class LevelShift:
 
 
 @dataclass(frozen=True)
+class InvitationCampaign:
+    """Invited reviews for ``brand`` on ``source`` from ``start`` to ``end``: ``daily_volume`` a day,
+    negative with probability ``negative_share`` (injections and level shifts leave them alone:
+    they describe the customers, the campaign describes the company)."""
+
+    brand: str
+    start: datetime
+    end: datetime
+    daily_volume: float
+    negative_share: float = 0.04
+    source: str = "trustpilot"
+
+
+@dataclass(frozen=True)
 class HistorySpec:
     first_day: date
     days: int
@@ -95,6 +111,7 @@ class HistorySpec:
     neutral_share: float = 0.2
     level_shifts: tuple[LevelShift, ...] = ()
     injections: tuple[Injection, ...] = ()
+    invitations: tuple[InvitationCampaign, ...] = ()
     seed: int = 7
     start_id: int = 0
 
@@ -178,7 +195,21 @@ def generate(spec: HistorySpec) -> pa.Table:
             sel &= source_names[si] == inj.source
         sel &= rng.uniform(size=n) < inj.size
         stars = np.where(sel, rng.integers(1, 3, n), stars)
-    # 5. texts
+    # 5. invitation campaigns: extra reviews, their own (happy) mix, provenance 'invited'
+    invited = np.zeros(n, dtype=bool)
+    for campaign in spec.invitations:
+        b, s_ = spec.brands.index(campaign.brand), spec.sources.index(campaign.source)
+        seconds = (campaign.end - campaign.start).total_seconds()
+        count = rng.poisson(campaign.daily_volume * seconds / 86400)
+        c_ts = campaign.start.timestamp() + rng.uniform(0, seconds, count)
+        c_label = np.where(rng.uniform(size=count) < campaign.negative_share, "neg",
+                           np.where(rng.uniform(size=count) < 0.15, "neu", "pos"))
+        c_stars = np.where(c_label == "neg", rng.integers(1, 3, count), np.where(c_label == "neu", 3, rng.integers(4, 6, count)))
+        ts, label, stars = np.concatenate([ts, c_ts]), np.concatenate([label, c_label]), np.concatenate([stars, c_stars])
+        bi, si = np.concatenate([bi, np.full(count, b)]), np.concatenate([si, np.full(count, s_)])
+        incident, invited = np.concatenate([incident, np.zeros(count, bool)]), np.concatenate([invited, np.ones(count, bool)])
+        n += count
+    # 6. texts
     texts = np.empty(n, dtype=object)
     for value, pool in (("neg", NEG_TEXTS), ("neu", NEU_TEXTS), ("pos", POS_TEXTS)):
         sel = label == value
@@ -200,6 +231,8 @@ def generate(spec: HistorySpec) -> pa.Table:
             "text": pa.array(texts[order].tolist(), pa.string()),
             "rating": pa.array(stars[order].astype(float), pa.float64()),
             "label": pa.array(label[order].tolist(), pa.string()),
+            "provenance": pa.array(
+                np.where(invited, "invited", "organic")[order].tolist() if spec.invitations else [None] * n, pa.string()),
         }
     )
 
@@ -213,10 +246,10 @@ def write_history(con: duckdb.DuckDBPyConnection, table: pa.Table, model_id: str
             """
             INSERT INTO mentions (mention_id, source, external_id, brand, kind, url, published_at, title, text,
                                   rating, rating_min, rating_max, rating_normalised, language, author, reply,
-                                  fetched_at, first_seen_at, last_seen_at)
+                                  fetched_at, first_seen_at, last_seen_at, provenance)
             SELECT md5(source || ':' || external_id), source, external_id, brand, 'review', url, published_at,
                    NULL, text, rating, 1, 5, (rating - 1) / 4, 'nl', NULL, NULL,
-                   published_at, published_at, published_at
+                   published_at, published_at, published_at, provenance
             FROM synthetic_mentions
             """
         )

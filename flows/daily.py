@@ -18,7 +18,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import steps
 from flows.crawl import CrawlJob, CrawlResult, run_crawl
-from flows.summary import RunSummary, SourceReport
+from flows.summary import RunSummary, SourceReport, depth_note
 from insights.pipeline import refresh_insights
 from klantstem.clock import AMSTERDAM
 from klantstem.config import MonitorConfig, load_config
@@ -87,6 +87,7 @@ def _reports(
             rejected=sum(len(f.rejects) for f in loaded),
             error=note,
             recovered=recovered,
+            note=depth_note(stats, job.max_pages) if status == "ok" else None,
         )
         reports.append(report)
         now = datetime.now(AMSTERDAM)
@@ -106,6 +107,7 @@ def _reports(
                 items_dropped=report.dropped + report.rejected,
                 error=report.error,
                 complete=report.status == "ok" and bool(stats.get("complete")),
+                note=report.note,
             )
         )
     return reports, runs

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alerts.engine import AlertEvent
+from alerts.engine import AlertEvent, judgement
 from alerts.notify import flow_failure_hook  # noqa: F401  (re-exported for flows/daily.py)
 from alerts.pipeline import evaluation_time, run_alerts
 from flows.crawl import PARTIAL_SUFFIX, CrawlJob, page_ids_file
@@ -239,10 +239,13 @@ class BrandLine:
     share_negative: float | None
     recent_volume: int
     recent_share_negative: float | None
+    invited_share: float | None = None  # of all reviews in the last 7 days (a KPI in itself)
+    judged: str = "daily"  # how the alert rules judge the brand (alerts.engine.judgement)
 
 
 def brand_lines(config: MonitorConfig, as_of: date) -> list[BrandLine]:
-    """Per configured brand: all-time volume and negative share, and the same for the spike window."""
+    """Per configured brand: all-time organic volume and negative share, the same for the spike
+    window, the share of invited reviews over the last week and how the alerts judge it."""
     path, timeout = _warehouse(config)
     days = config.alerts.window_days
     # From the per-day totals (daily_sentiment), not from every mention: the cost stays flat
@@ -253,19 +256,25 @@ def brand_lines(config: MonitorConfig, as_of: date) -> list[BrandLine]:
             for r in con.execute(
                 """
                 WITH d AS (
-                    SELECT brand, day, volume, scored, round(share_negative * scored) AS negative
+                    SELECT brand, day, volume, scored, round(share_negative * scored) AS negative,
+                           invited_volume, total_volume
                     FROM daily_sentiment WHERE source = 'all'
                 )
                 SELECT brand, CAST(sum(volume) AS BIGINT), CAST(sum(scored) AS BIGINT),
                        sum(negative) / nullif(sum(scored), 0),
                        CAST(coalesce(sum(volume) FILTER (WHERE day > $as_of - $days AND day <= $as_of), 0) AS BIGINT),
                        sum(negative) FILTER (WHERE day > $as_of - $days AND day <= $as_of)
-                         / nullif(sum(scored) FILTER (WHERE day > $as_of - $days AND day <= $as_of), 0)
+                         / nullif(sum(scored) FILTER (WHERE day > $as_of - $days AND day <= $as_of), 0),
+                       sum(invited_volume) FILTER (WHERE day > $as_of - 7 AND day <= $as_of)
+                         / nullif(sum(total_volume) FILTER (WHERE day > $as_of - 7 AND day <= $as_of), 0),
+                       coalesce(sum(scored) FILTER (WHERE day > $as_of - $baseline AND day <= $as_of), 0)
                 FROM d GROUP BY brand
                 """,
-                {"as_of": as_of, "days": days},
+                {"as_of": as_of, "days": days, "baseline": config.alerts.baseline_days},
             ).fetchall()
         }
-    return [
-        BrandLine(b.name, b.own, *rows.get(b.name, (0, 0, None, 0, None))) for b in config.brands
-    ]
+    lines = []
+    for b in config.brands:
+        *figures, invited, recent_scored = rows.get(b.name, (0, 0, None, 0, None, None, 0))
+        lines.append(BrandLine(b.name, b.own, *figures, invited, judgement(recent_scored, config.alerts)))
+    return lines

@@ -26,6 +26,20 @@ class SourceReport:
     rejected: int = 0
     error: str | None = None
     recovered: int = 0  # rows loaded from staged files an earlier run left unloaded (counted in new/updated)
+    note: str | None = None  # complete but cut short, e.g. a backfill that stopped at max_pages (depth_note)
+
+
+def depth_note(stats: dict, max_pages: int) -> str | None:
+    """Why an 'ok' crawl may not hold everything: it stopped at ``max_pages`` before the listing's
+    end (a first crawl: the history was cut) or before reaching the reviews already stored."""
+    if stats.get("stop_reason") != "max_pages":
+        return None
+    pages, items, total = int(stats.get("pages_fetched", 0)), int(stats.get("items_scraped", 0)), stats.get("total_available")
+    if stats.get("first_crawl"):
+        held = f"{items:,} of {total:,} reviews" if isinstance(total, int) and total >= items else f"{items:,} reviews"
+        return f"backfilled {pages} pages, {held}; raise `max_pages` (now {max_pages}) to go further"
+    return (f"stopped at max_pages ({max_pages}) before reaching reviews already stored: reviews in between may be "
+            f"missing; raise `max_pages` to close the gap")
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,8 @@ class RunSummary:
             )
             if s.error:
                 lines.append(f"    {'error' if s.status == 'failed' else 'note'}: {s.error}")
+            if s.note:
+                lines.append(f"    note: {s.note}")
             if s.recovered:
                 lines.append(f"    recovered: {s.recovered} rows staged by an earlier run that had not been loaded "
                              "(counted above; rows in both are counted as updated)")
@@ -71,11 +87,13 @@ class RunSummary:
         if self.insights:
             lines.append(self.insights[0].upper() + self.insights[1:] + ".")
         lines += ["", "Brands:"]
-        lines.append(f"  {'brand':<14} {'mentions':>8} {'negative':>8}   {'last days':>9} {'negative':>8}")
+        lines.append(f"  {'brand':<14} {'organic':>8} {'negative':>8}   {'last days':>9} {'negative':>8}   "
+                     f"{'invited 7d':>10}   alerts judged")
         for b in self.brands:
             name = f"{b.brand}{' *' if b.own else ''}"
             lines.append(
                 f"  {name:<14} {b.volume:>8} {pct(b.share_negative):>8}   {b.recent_volume:>9} {pct(b.recent_share_negative):>8}"
+                f"   {pct(b.invited_share):>10}   {b.judged}"
             )
         lines.append("")
         if self.spikes:

@@ -135,9 +135,11 @@ def _finite(value: float) -> float | None:
 
 
 def compute_key_drivers(con: duckdb.DuckDBPyConnection, min_reviews: int = 30, min_mentions: int = 5) -> list[DriverRow]:
-    """Fit every brand with enough rated reviews, and all brands pooled."""
+    """Fit every brand with enough rated reviews, and all brands pooled: organic reviews only
+    (docs/provenance.md), since invited customers grade differently and their share moves with
+    the company's campaigns."""
     reviews = con.execute(
-        "SELECT mention_id, brand, grade_value FROM mention_grades ORDER BY brand, mention_id"
+        "SELECT mention_id, brand, grade_value FROM mention_grades WHERE population = 'organic' ORDER BY brand, mention_id"
     ).fetchall()
     if not reviews:
         return []
@@ -148,7 +150,7 @@ def compute_key_drivers(con: duckdb.DuckDBPyConnection, min_reviews: int = 30, m
         FROM aspect_tags AS t
         JOIN aspect_sentences AS s USING (mention_id, sentence_no)
         WHERE s.score IS NOT NULL
-          AND t.mention_id IN (SELECT mention_id FROM mention_grades)
+          AND t.mention_id IN (SELECT mention_id FROM mention_grades WHERE population = 'organic')
         GROUP BY t.mention_id, t.aspect
         """
     ).fetchall()

@@ -307,6 +307,41 @@ class RatingDropRule(_Strict):
     max_p_value: float = Field(default=0.0001, gt=0, lt=1, description="Per test; per-source tests are Bonferroni-corrected.")
 
 
+class InvitationRule(_Strict):
+    """A brand's flow of invited reviews starting or stopping (docs/provenance.md).
+
+    Not an incident: it tells a reputation manager why totals and mixed averages moved. The
+    organic figures, which the other rules judge, are not affected by it."""
+
+    enabled: bool = True
+    window_days: int = Field(default=7, ge=1, le=28, description="Invited reviews counted over the last N complete days.")
+    min_volume: int = Field(default=5, ge=1, description="Invited reviews a window (started) or the usual flow "
+                            "over a window (stopped) must reach.")
+    min_ratio: float = Field(default=3.0, gt=1, description="At least this many times more (started) or fewer (stopped).")
+    max_p_value: float = Field(default=0.001, gt=0, lt=1, description="Poisson test, per direction.")
+
+
+class SparseAlerts(_Strict):
+    """Quiet scopes (too few mentions for daily windows) are judged on the review stream instead.
+
+    A scope is sparse for the negative-share and rating rules when its baseline_days hold fewer
+    of the rule's mentions than a day-scale test needs (``min_baseline_volume``, or the rule's
+    ``min_volume`` per ``max_window_days``). Then a CUSUM runs over the last ``window_days``,
+    against the ``baseline_days`` before them: it adds up the evidence of every review, so a
+    brand with three reviews a week is judged in weeks instead of never. The volume rule uses a
+    ``volume_window_days`` window against the same long baseline."""
+
+    enabled: bool = True
+    baseline_days: int = Field(default=365, ge=28, le=1460)
+    window_days: int = Field(default=91, ge=14, le=365, description="The stream the CUSUM reads.")
+    min_baseline_volume: int = Field(default=20, ge=5, description="Scored (or rated) mentions the long baseline needs.")
+    negative_lift: float = Field(default=0.25, gt=0, lt=1, description="Rise in negative share the CUSUM is tuned to find.")
+    rating_drop: float = Field(default=0.25, gt=0, le=1, description="Fall of the mean normalised rating it is tuned to find (1 star of 5).")
+    threshold: float = Field(default=5.0, gt=0, description="CUSUM decision limit h (higher: fewer false alarms, later detection).")
+    volume_window_days: int = Field(default=28, ge=7, le=91)
+    level_shift_days: int = Field(default=56, ge=7, le=365, description="A sparse alert open this long becomes the new normal.")
+
+
 class AlertDelivery(_Strict):
     """Where alerts go. The Apprise URLs are secrets: they come from the environment or a
     Prefect Secret block, never from this file, and are never stored or logged."""
@@ -336,9 +371,14 @@ class AlertConfig(_Strict):
     cooldown_hours: float = Field(default=72, ge=0, description="A new trigger this soon after recovery re-opens the alert.")
     worse_factor: float = Field(default=1.5, gt=1, description="Re-notify when the effect grows by this factor.")
     level_shift_days: int = Field(default=7, ge=0, le=60, description="Elevated this long: the new normal, reported once; 0 = never.")
+    population: Literal["organic", "all"] = Field(
+        default="organic", description="Which mentions the rules judge: 'organic' leaves out reviews the company "
+        "invited (docs/provenance.md); 'all' mixes both.")
     negative_share: NegativeShareRule = NegativeShareRule()
     volume: VolumeRule = VolumeRule()
     rating_drop: RatingDropRule = RatingDropRule()
+    invitations: InvitationRule = InvitationRule()
+    sparse: SparseAlerts = SparseAlerts()
     delivery: AlertDelivery = AlertDelivery()
 
 

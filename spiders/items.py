@@ -40,6 +40,10 @@ class ReviewItem:
     author: str | None = field(default=None, repr=False)
     reply: str | None = None
     fetched_at: str | None = None
+    # Who prompted the review (klantstem.provenance): set only by sources that say so.
+    provenance: str | None = None
+    verification: str | None = None
+    provenance_raw: str | None = None
 
 
 STAGING_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ReviewItem))

@@ -84,7 +84,7 @@ def test_ratings_are_on_each_pages_scale(site):
 @pytest.mark.parametrize("today", [TODAY, date(2026, 3, 31), date(2027, 1, 1), date(2027, 6, 14)])
 def test_snelkoop_has_a_negative_delivery_spike_in_the_last_three_days(today):
     demo = build_site(today)
-    own = [r for r in demo.reviews if r.brand == "Snelkoop"]
+    own = [r for r in demo.reviews if r.brand == "Snelkoop" and not r.invited]  # the organic series
     window = [r for r in own if r.published_at.date() > today - timedelta(days=3)]
     baseline = [r for r in own if r.published_at.date() <= today - timedelta(days=3)]
     per_day_window, per_day_baseline = len(window) / 3, len(baseline) / 57
@@ -99,6 +99,34 @@ def test_snelkoop_has_a_negative_delivery_spike_in_the_last_three_days(today):
 
 def test_competitors_have_no_spike(site):
     assert not [r for r in site.reviews if r.spike and r.brand != "Snelkoop"]
+
+
+def _negative_share(reviews) -> float:
+    return sum(r.rating <= 2 for r in reviews) / len(reviews)
+
+
+def test_snelkoop_invites_reviews_in_two_campaigns_and_only_on_the_trustpilot_style_site(site):
+    invited = [r for r in site.reviews if r.invited]
+    assert invited and {(r.brand, r.channel) for r in invited} == {("Snelkoop", "trustpilot")}
+    days_ago = {(TODAY - r.published_at.date()).days for r in invited}
+    assert days_ago <= set(range(8, 31)) | set(range(36, 51)), "only while a campaign runs"
+    assert min(days_ago) >= 8, "the last week has no invitations: the campaign stopped"
+    organic = [r for r in site.reviews if r.brand == "Snelkoop" and r.channel == "trustpilot" and not r.invited]
+    assert _negative_share(invited) < 0.1 < _negative_share(organic)
+
+
+def test_the_organic_trend_worsens_while_the_mixed_share_hides_most_of_it(site):
+    listing = site.listing(SNELKOOP, "trustpilot")
+
+    def rise(organic_only: bool) -> float:
+        """Negative share of the last 30 days minus that of the 30 before (spike reviews aside)."""
+        def share(lo: int, hi: int) -> float:
+            return _negative_share([r for r in listing if lo <= (TODAY - r.published_at.date()).days <= hi
+                                    and not r.spike and not (organic_only and r.invited)])
+        return share(0, 29) - share(30, 59)
+
+    assert rise(organic_only=True) > 0.1
+    assert rise(organic_only=False) < rise(organic_only=True) / 2
 
 
 def test_sentence_pool_is_large_and_texts_vary(site):
@@ -164,6 +192,20 @@ def test_trustpilot_style_pages_carry_next_data_in_trustpilots_shape(site):
     assert review["dates"]["publishedDate"].endswith(".000Z") and review["consumer"]["displayName"] == listing[0].author
     second = next_data(handle(site, "/review/snelkoop.example?page=2", BASE).body)["props"]["pageProps"]
     assert [r["id"] for r in second["reviews"]] == [r.id for r in listing[20:40]]
+
+
+def test_trustpilot_style_pages_label_each_reviews_origin(site):
+    listing = site.listing(SNELKOOP, "trustpilot")
+    pages = -(-len(listing) // 20)
+    labels = {}
+    for page in range(1, pages + 1):
+        props = next_data(handle(site, f"/review/snelkoop.example?page={page}", BASE).body)["props"]["pageProps"]
+        labels.update({r["id"]: r["labels"]["verification"] for r in props["reviews"]})
+    for review in listing:
+        label = labels[review.id]
+        assert label["reviewSourceName"] == ("BusinessGeneratedLink" if review.invited else "Organic")
+        assert (label["isVerified"], label["verificationLevel"]) == (
+            (True, "verified") if review.invited else (False, "not-verified"))
 
 
 def test_next_data_cannot_break_out_of_its_script_tag(site):

@@ -1,6 +1,7 @@
 """Drill "cost grows with new data, not history": the incrementally maintained tables of
 migration 004 give exactly the answers the reference views (010, 020) compute from scratch,
-after any mix of new mentions, edited texts, moved dates, several models and re-scoring;
+after any mix of new mentions, edited texts, moved dates, relabelled origins (organic/invited),
+several models and re-scoring;
 rows written past them are never missed; a load touches only its own days."""
 
 from __future__ import annotations
@@ -80,12 +81,15 @@ def test_random_loads_edits_and_rescoring_match_the_reference_views(db: Path, se
                         extra["published_at"] = (datetime(2026, 11, 1, 12, tzinfo=UTC) + timedelta(hours=rng.randint(-200, 200))).isoformat()
                     if rng.random() < 0.1:
                         extra["brand"] = "Winkelwagen"
+                    if rng.random() < 0.2:  # a platform relabels the review's origin
+                        extra["provenance"] = rng.choice([None, "organic", "invited", "other"])
                     batch.append(row(ext, day=rng.randint(0, 6), **extra))
                 else:
                     ext = f"r{len(known)}"
                     known.append(ext)
                     batch.append(row(ext, source=rng.choice(["trustpilot", "kiyoh"]), day=rng.randint(0, 6),
                                      title=rng.choice([None, "Top", "Slecht"]),
+                                     provenance=rng.choice([None, "organic", "invited", "invited", "other"]),
                                      rating_normalised=rng.choice([None, 0.0, 0.25, 1.0])))
             upsert_mentions(con, table(*batch))
             model = rng.choice(["m1", "m1", "m2"])
@@ -174,6 +178,9 @@ def test_views_of_a_warehouse_that_was_migrated_before_004_are_filled_on_upgrade
         for name in (*incremental.MAINTAINED_TABLES, "sentiment_correction_log", "sentiment_models", "source_watermarks",
                      "unkeyed_fallback_ids"):
             con.execute(f"DROP TABLE {name}")
+        for table_name, column in (("mentions", "provenance"), ("mentions", "verification"),
+                                   ("mentions", "provenance_raw"), ("crawl_runs", "note")):  # migrations 030, 032
+            con.execute(f"ALTER TABLE {table_name} DROP COLUMN {column}")
         con.execute("DELETE FROM schema_migrations WHERE version >= 4")  # and the later ones
         migrate(con)
         assert_views_match_reference(con)

@@ -179,7 +179,7 @@ def test_sections_whose_tables_do_not_exist_yet_say_what_to_run(tmp_path: Path) 
     path = tmp_path / "old.duckdb"
     root = Path(__file__).resolve().parent.parent / "warehouse"
     with duckdb.connect(str(path)) as con:
-        for migration in ("001_core.sql", "006_sentiment_corrections.sql"):
+        for migration in ("001_core.sql", "006_sentiment_corrections.sql", "030_provenance.sql"):
             con.execute((root / "migrations" / migration).read_text())
         for view in ("000_macros.sql", "005_sentiment_corrections.sql", "010_mentions_scored.sql",
                      "020_daily_sentiment.sql"):

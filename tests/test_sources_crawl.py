@@ -50,6 +50,7 @@ REPO = Path(__file__).resolve().parent.parent
 CONTRACT_FIELDS = [
     "source", "brand", "external_id", "url", "kind", "published_at", "title", "text", "rating",
     "rating_min", "rating_max", "rating_normalised", "language", "author", "reply", "fetched_at",
+    "provenance", "verification", "provenance_raw",
 ]  # fmt: skip
 POSTS = corpus()["posts"]
 JUMBO = {"keywords": json_list(["Jumbo"]), "exclude": json_list(["Jumbo Jet"])}

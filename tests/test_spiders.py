@@ -48,6 +48,7 @@ SNELKOOP, WINKELWAGEN, BESTELHUIS = BRANDS
 CONTRACT_FIELDS = [  # docs/ARCHITECTURE.md section 1, in order
     "source", "brand", "external_id", "url", "kind", "published_at", "title", "text", "rating",
     "rating_min", "rating_max", "rating_normalised", "language", "author", "reply", "fetched_at",
+    "provenance", "verification", "provenance_raw",
 ]  # fmt: skip
 
 

@@ -37,6 +37,7 @@ class CrawlRun:
     error: str | None
     #: The crawl reached its end (see ``source_watermarks``); not a column of crawl_runs.
     complete: bool = False
+    note: str | None = None  # e.g. a backfill cut at max_pages (migration 032)
 
 
 def record_crawl_runs(con: duckdb.DuckDBPyConnection, runs: Sequence[CrawlRun]) -> None:

@@ -66,15 +66,18 @@ SELECT day, brand, source,
        sum(score)                              AS score_sum,
        count(rating_normalised)                AS rated,
        sum(rating_normalised)                  AS rating_sum,
-       now()                                   AS refreshed_at
+       now()                                   AS refreshed_at,
+       population
 FROM (
-    -- a person's correction counts in place of the model's label (as in mentions_scored)
+    -- a person's correction counts in place of the model's label (as in mentions_scored);
+    -- population as klantstem.provenance.population
     SELECT day, brand, source, rating_normalised, coalesce(corrected_label, label) AS label,
-           coalesce(label_polarity(corrected_label), score) AS score
+           coalesce(label_polarity(corrected_label), score) AS score,
+           CASE WHEN provenance = 'invited' THEN 'invited' ELSE 'organic' END AS population
     FROM current_scores
     WHERE day IS NOT NULL {where}
 )
-GROUP BY day, brand, source
+GROUP BY day, brand, source, population
 """
 
 
@@ -142,15 +145,17 @@ def after_mentions_upsert(con: duckdb.DuckDBPyConnection, batch: str, new_rows: 
     con.execute(
         f"""
         INSERT INTO current_scores
-            (mention_id, brand, source, published_at, day, rating_normalised, text_md5, previous_day, changed_at)
+            (mention_id, brand, source, published_at, day, rating_normalised, text_md5, previous_day, changed_at,
+             provenance)
         SELECT b.mention_id, b.brand, b.source, b.published_at, {day_sql("b.published_at")},
-               b.rating_normalised, md5({text_sql("b")}), NULL, now()
+               b.rating_normalised, md5({text_sql("b")}), NULL, now(), b.provenance
         FROM {batch} AS b
         ORDER BY b.published_at
         ON CONFLICT (mention_id) DO UPDATE SET
             previous_day = current_scores.day, changed_at = excluded.changed_at,
             brand = excluded.brand, source = excluded.source, published_at = excluded.published_at,
-            day = excluded.day, rating_normalised = excluded.rating_normalised, text_md5 = excluded.text_md5
+            day = excluded.day, rating_normalised = excluded.rating_normalised, text_md5 = excluded.text_md5,
+            provenance = excluded.provenance
         """
     )
     days = _changed_days(con)
@@ -211,13 +216,13 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> RebuildResult:
             INSERT INTO current_scores
                 (mention_id, brand, source, published_at, day, rating_normalised, text_md5,
                  model_id, scored_md5, label, score, p_neg, p_neu, p_pos, language, scored_at, changed_at,
-                 corrected_label)
+                 corrected_label, provenance)
             SELECT m.mention_id, m.brand, m.source, m.published_at, {day_sql("m.published_at")},
                    m.rating_normalised, md5({text_sql("m")}),
                    s.model_id, s.text_md5, s.label, s.score, s.p_neg, s.p_neu, s.p_pos, s.language, s.scored_at,
                    -- as if last written when scored, unless the text changed since (pending_texts)
                    CASE WHEN s.text_md5 = md5({text_sql("m")}) THEN s.scored_at ELSE now() END,
-                   k.label
+                   k.label, m.provenance
             FROM mentions AS m
             LEFT JOIN sentiment_corrections AS k USING (mention_id)
             LEFT JOIN (

@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from klantstem.limits import FUTURE_SKEW
+from klantstem.provenance import PROVENANCES
 
 MENTION_SCHEMA = pa.schema(
     [
@@ -38,10 +39,13 @@ MENTION_SCHEMA = pa.schema(
         ("author", pa.string()),
         ("reply", pa.string()),
         ("fetched_at", pa.timestamp("us", tz="UTC")),
+        ("provenance", pa.string()),
+        ("verification", pa.string()),
+        ("provenance_raw", pa.string()),
     ]
 )
 _REQUIRED_TEXT = ("source", "external_id", "brand", "text")
-_OPTIONAL_TEXT = ("url", "title", "language", "author", "reply")
+_OPTIONAL_TEXT = ("url", "title", "language", "author", "reply", "verification", "provenance_raw")
 _NUMBERS = ("rating", "rating_min", "rating_max", "rating_normalised")
 _KINDS = frozenset({"review", "post", "comment"})
 
@@ -106,6 +110,9 @@ def validate_row(row: Any) -> dict[str, Any]:
     clean["kind"] = _text(row, "kind", False) or "review"
     if clean["kind"] not in _KINDS:
         raise RowError(f"kind: must be one of {sorted(_KINDS)}, got {clean['kind']!r}")
+    clean["provenance"] = _text(row, "provenance", False)
+    if clean["provenance"] is not None and clean["provenance"] not in PROVENANCES:
+        raise RowError(f"provenance: must be one of {sorted(PROVENANCES)} or null, got {clean['provenance']!r}"[:120])
     norm = clean["rating_normalised"]
     if norm is not None and not 0.0 <= norm <= 1.0:
         raise RowError(f"rating_normalised: must be within [0, 1], got {norm}")

@@ -2,9 +2,14 @@
 
 Everything here is invented (brand names, ``.example`` domains, people, texts), so the
 demo can be shown and committed without touching anyone's data or terms of service.
-The data is deterministic for a given ``today`` and has one story to find: Snelkoop, the
+The data is deterministic for a given ``today`` and has two stories to find. Snelkoop, the
 own brand, gets a wave of 1-2 star delivery complaints in the last three days (about
-three times its normal volume), which the spike detector should flag.
+four times its normal organic volume), which the spike detector should flag. And Snelkoop invites
+customers to review it on the Trustpilot-style site in two campaigns (``INVITATIONS``): the
+invited reviews are mostly positive, and while they run, the mixed negative share stays flat
+although the organic reviews grow steadily more negative (``DemoBrand.organic_tones_today``);
+when the second campaign stops, a week before today, the mixed share jumps without anything
+having changed for customers. Only the organic series shows both as they are.
 
 Sources per brand: Snelkoop on the Trustpilot-style site and a JSON-LD review page,
 Winkelwagen on the Trustpilot-style site, Bestelhuis on a JSON-LD page that grades on
@@ -31,7 +36,7 @@ Channel = Literal["trustpilot", "jsonld"]
 
 DAYS = 60
 SPIKE_DAYS = 3
-SPIKE_EXTRA_FACTOR = 2.0  # extra spike reviews per day = factor x normal volume -> ~3x in total
+SPIKE_EXTRA_FACTOR = 3.0  # extra spike reviews per day = factor x normal volume -> ~4x in total
 ENGLISH_SHARE = 0.06
 MARKUP_SHARE = 0.1
 SEED = "klantstem-demo-v1"
@@ -54,6 +59,20 @@ TOPIC_WEIGHTS: dict[str, int] = {
 REPLY_CHANCE: dict[Tone, float] = {"pos": 0.12, "neu": 0.25, "neg": 0.45}
 
 
+ORGANIC = "Organic"
+INVITED = "BusinessGeneratedLink"  # Trustpilot's reviewSourceName for a link the company sent
+INVITED_TONES: tuple[float, float, float] = (0.86, 0.1, 0.04)  # pos, neu, neg: invited customers are happy ones
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """Invited reviews on the Trustpilot-style site from ``first`` to ``last`` days before today."""
+
+    first: int
+    last: int
+    daily_reviews: float
+
+
 @dataclass(frozen=True)
 class DemoBrand:
     """A fictional company and how much it gets reviewed where."""
@@ -63,12 +82,29 @@ class DemoBrand:
     domain: str
     own: bool
     daily_reviews: Mapping[Channel, float]
-    tone_weights: tuple[float, float, float]  # pos, neu, neg
+    tone_weights: tuple[float, float, float]  # pos, neu, neg (organic reviews, 60 days ago)
     jsonld_best_rating: int = 5
+    #: Organic tone weights on the last day; in between they move linearly (None: no trend).
+    organic_tones_today: tuple[float, float, float] | None = None
+    invitations: tuple[Campaign, ...] = ()
 
+    def tones(self, days_ago: int) -> tuple[float, float, float]:
+        """The organic tone weights ``days_ago`` days before today."""
+        if self.organic_tones_today is None:
+            return self.tone_weights
+        f = 1 - days_ago / (DAYS - 1)
+        start, end = self.tone_weights, self.organic_tones_today
+        return (start[0] + f * (end[0] - start[0]), start[1] + f * (end[1] - start[1]), start[2] + f * (end[2] - start[2]))
+
+    def invited_per_day(self, days_ago: int) -> float:
+        return sum(c.daily_reviews for c in self.invitations if c.last <= days_ago <= c.first)
+
+
+INVITATIONS: tuple[Campaign, ...] = (Campaign(50, 36, 1.5), Campaign(30, 8, 3.0))
 
 BRANDS: tuple[DemoBrand, ...] = (
-    DemoBrand("Snelkoop", "snelkoop", "snelkoop.example", True, {"trustpilot": 2.4, "jsonld": 0.8}, (0.62, 0.16, 0.22)),
+    DemoBrand("Snelkoop", "snelkoop", "snelkoop.example", True, {"trustpilot": 2.4, "jsonld": 0.8}, (0.72, 0.16, 0.12),
+              organic_tones_today=(0.54, 0.16, 0.3), invitations=INVITATIONS),
     DemoBrand("Winkelwagen", "winkelwagen", "winkelwagen.example", False, {"trustpilot": 1.7}, (0.55, 0.2, 0.25)),
     DemoBrand("Bestelhuis", "bestelhuis", "bestelhuis.example", False, {"jsonld": 1.4}, (0.68, 0.15, 0.17), 10),
 )
@@ -102,6 +138,11 @@ class DemoReview:
     reply: DemoReply | None
     markup: bool
     spike: bool
+    origin: str = ORGANIC  # Trustpilot's reviewSourceName: ORGANIC or INVITED
+
+    @property
+    def invited(self) -> bool:
+        return self.origin == INVITED
 
     @property
     def published_text(self) -> str:
@@ -170,8 +211,8 @@ def _people(rng: random.Random, count: int) -> list[str]:
     return names
 
 
-def _tone(rng: random.Random, brand: DemoBrand) -> Tone:
-    return rng.choices(pool.TONES, weights=brand.tone_weights)[0]
+def _tone(rng: random.Random, weights: tuple[float, float, float]) -> Tone:
+    return rng.choices(pool.TONES, weights=weights)[0]
 
 
 def _dutch_body(rng: random.Random, tone: Tone) -> list[str]:
@@ -222,9 +263,11 @@ def _reply(
 
 
 def _review(
-    rng: random.Random, brand: DemoBrand, *, channel: Channel, day: date, today: date, author: str, spike: bool
+    rng: random.Random, brand: DemoBrand, *, channel: Channel, day: date, today: date, author: str, spike: bool,
+    invited: bool = False,
 ) -> DemoReview:
-    tone: Tone = "neg" if spike else _tone(rng, brand)
+    weights = INVITED_TONES if invited else brand.tones((today - day).days)
+    tone: Tone = "neg" if spike else _tone(rng, weights)
     best = brand.jsonld_best_rating if channel == "jsonld" else 5
     rating = rng.choice((1, 1, 2) if spike else RATINGS[best][tone])
     title, sentences, language = _compose(rng, brand, tone, spike)
@@ -250,6 +293,7 @@ def _review(
         reply=reply,
         markup=markup,
         spike=spike,
+        origin=INVITED if invited else ORGANIC,
     )
 
 
@@ -266,10 +310,13 @@ def build_site(today: date | None = None) -> DemoSite:
                 in_spike = brand.own and offset < SPIKE_DAYS
                 normal = _poisson(rng, mean)
                 extra = round(mean * SPIKE_EXTRA_FACTOR) if in_spike else 0  # fixed: the story must always show
-                for spike in [False] * normal + [True] * extra:
+                invited = _poisson(rng, brand.invited_per_day(offset)) if channel == "trustpilot" else 0
+                kinds = [(False, False)] * normal + [(True, False)] * extra + [(False, True)] * invited
+                for spike, by_invitation in kinds:
                     author = rng.choice(people)
                     reviews.append(
-                        _review(rng, brand, channel=channel, day=day, today=today, author=author, spike=spike)
+                        _review(rng, brand, channel=channel, day=day, today=today, author=author, spike=spike,
+                                invited=by_invitation)
                     )
     reviews.sort(key=lambda r: (r.published_at, r.id), reverse=True)
     return DemoSite(today=today, brands=BRANDS, reviews=tuple(reviews))

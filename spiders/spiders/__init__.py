@@ -68,6 +68,8 @@ class PageResult:
     pending: list[ReviewItem] = field(default_factory=list)
     #: Why there is no next page when it is not simply the last one (e.g. ``login_wall``).
     stop_reason: str | None = None
+    #: How many items the whole listing holds, where the source says (for the depth report).
+    total: int | None = None
 
 
 def dig(value: Any, *keys: str) -> Any:
@@ -188,6 +190,8 @@ def build_summary(
             if key.startswith(brand_prefix)
         },
         "skipped": skipped,
+        "first_crawl": stats.get(STATS_PREFIX + "first_crawl", False),
+        "total_available": stats.get(STATS_PREFIX + "total_available"),
         "warnings": list(stats.get(STATS_PREFIX + "warnings", [])),
         "drift": drift,
         "errors": errors,
@@ -371,6 +375,8 @@ class ReviewSpider(scrapy.Spider):
         if self.id_fallback:
             ids = (resolve_external_id(item, True, self.id_salt) for item in result.items)
             self.page_ids.update(i for i in ids if i)
+        if result.total is not None and listing is None:
+            self._stats.set_value(STATS_PREFIX + "total_available", result.total)
         yield from result.items
         yield from result.requests
         next_request = self._next_page_request(result, page, listing)
@@ -396,6 +402,8 @@ class ReviewSpider(scrapy.Spider):
         path = self.settings.get(STATS_FILE_SETTING)
         if not path:
             return
+        # no stored ids: a backfill, whose depth the run summary reports when max_pages cut it
+        self._stats.set_value(STATS_PREFIX + "first_crawl", not self.seen_ids)
         summary = build_summary(
             self._stats.get_stats(),
             spider=self.name,

@@ -6,7 +6,9 @@ Reading that JSON is far more stable than scraping the review cards' generated C
 class names. Shape used (``props.pageProps``)::
 
     reviews[]: id, rating (1-5), title, text, language, dates.publishedDate,
-               consumer.displayName, reply {message, publishedDate} | null
+               consumer.displayName, reply {message, publishedDate} | null,
+               labels.verification {isVerified, verificationLevel, verificationSource,
+                                    reviewSourceName: Organic | BusinessGeneratedLink | ...}
     filters.pagination: currentPage, totalPages (also perPage, totalCount)
 
 A page without that JSON is an error, never an empty page: Trustpilot changing its
@@ -31,6 +33,7 @@ from parsel import Selector
 from scrapy.http import TextResponse
 from w3lib.url import add_or_replace_parameter
 
+from klantstem.provenance import trustpilot_provenance
 from spiders import PageParseError
 from spiders.items import ReviewItem
 from spiders.spiders import PageResult, ReviewSpider, dig
@@ -73,6 +76,7 @@ def next_page_url(page_props: dict[str, Any], url: str) -> str | None:
 def review_item(review: Any, *, brand: str, source: str, page_url: str) -> ReviewItem:
     """One raw item from one entry of ``pageProps.reviews`` (permalink ``/reviews/<id>``)."""
     review_id = dig(review, "id")
+    origin = trustpilot_provenance(dig(review, "labels"))
     return ReviewItem(
         source=source,
         brand=brand,
@@ -87,6 +91,9 @@ def review_item(review: Any, *, brand: str, source: str, page_url: str) -> Revie
         language=dig(review, "language"),
         author=dig(review, "consumer", "displayName"),
         reply=dig(review, "reply", "message"),
+        provenance=origin.provenance,
+        verification=origin.verification,
+        provenance_raw=origin.raw,
     )
 
 
@@ -121,11 +128,13 @@ class TrustpilotSpider(ReviewSpider):
             for review in page_props["reviews"]
         ]
         next_url = next_page_url(page_props, response.url)
+        count = dig(page_props, "filters", "pagination", "totalCount")
+        total = count if isinstance(count, int) and not isinstance(count, bool) else None
         if next_url is not None and page >= LOGIN_WALL_PAGE and self.max_pages > LOGIN_WALL_PAGE:
-            total = dig(page_props, "filters", "pagination", "totalPages")
-            self._stop_at_login_wall(page, total if isinstance(total, int) else None)
-            return PageResult(items, None, stop_reason="login_wall")
-        return PageResult(items, next_url)
+            pages = dig(page_props, "filters", "pagination", "totalPages")
+            self._stop_at_login_wall(page, pages if isinstance(pages, int) else None)
+            return PageResult(items, None, stop_reason="login_wall", total=total)
+        return PageResult(items, next_url, total=total)
 
     def _stop_at_login_wall(self, page: int, total_pages: int | None) -> None:
         of = f" of {total_pages}" if total_pages else ""

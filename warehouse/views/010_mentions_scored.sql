@@ -3,7 +3,9 @@
 -- incrementally maintained tables (and falls back to this computation when they lag).
 -- Every mention with its current sentiment: a person's correction where there is one, else the
 -- most recent score of any model, so that after a model change analysts see the new model's
--- scores as soon as they exist. model_sentiment keeps the model's own label.
+-- scores as soon as they exist. model_sentiment keeps the model's own label. population is the
+-- figure a mention counts in (docs/provenance.md): 'invited' when the source says the company
+-- asked for it, else 'organic'.
 CREATE OR REPLACE VIEW mentions_scored AS
 SELECT
     m.mention_id,
@@ -28,7 +30,11 @@ SELECT
     s.model_id,
     s.scored_at,
     s.label                                       AS model_sentiment,
-    k.label IS NOT NULL                           AS corrected
+    k.label IS NOT NULL                           AS corrected,
+    m.provenance,                                 -- organic | invited | other | NULL (source says nothing)
+    m.verification,
+    m.provenance_raw,
+    CASE WHEN m.provenance = 'invited' THEN 'invited' ELSE 'organic' END AS population
 FROM mentions AS m
 LEFT JOIN sentiment_corrections AS k USING (mention_id)
 LEFT JOIN (

@@ -19,7 +19,8 @@ WITH graded AS (
         m.rating_max,
         m.rating_normalised,
         CASE WHEN m.rating_min = 1 AND m.rating_max = 5 THEN 2 * m.rating
-             ELSE 1 + 9 * m.rating_normalised END AS grade_value
+             ELSE 1 + 9 * m.rating_normalised END AS grade_value,
+        CASE WHEN m.provenance = 'invited' THEN 'invited' ELSE 'organic' END AS population  -- docs/provenance.md
     FROM mentions AS m
     WHERE m.rating IS NOT NULL AND m.rating_normalised IS NOT NULL
 ), rounded AS (
@@ -38,10 +39,11 @@ FROM rounded;
 
 -- Every graded response in one place: public ratings (origin 'review', source = the
 -- review source) and the company's survey answers (origin 'survey', source 'survey',
--- grade = the survey score 0-10).
+-- grade = the survey score 0-10). population: 'invited' for reviews the company asked for,
+-- else 'organic' (the survey is the company's own channel and has its own rows).
 CREATE OR REPLACE VIEW satisfaction_responses AS
 SELECT mention_id AS response_id, 'review' AS origin, brand, source, day, grade, grade_value,
-       nps_group, nps_group_label, level, level_label, unhappy
+       nps_group, nps_group_label, level, level_label, unhappy, population
 FROM mention_grades
 UNION ALL
 SELECT
@@ -53,5 +55,6 @@ SELECT
          WHEN score = 6 THEN 'basics' ELSE 'below_basics' END,
     CASE WHEN score >= 9 THEN 'Enthousiasmerend' WHEN score >= 7 THEN 'Klantgericht'
          WHEN score = 6 THEN 'Basis op orde' ELSE 'Onder de basis' END,
-    score <= 6
+    score <= 6,
+    'organic'
 FROM survey_answers;

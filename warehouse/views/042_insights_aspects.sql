@@ -69,7 +69,8 @@ SELECT
     a.p_neg,
     g.grade,
     g.unhappy,
-    a.example
+    a.example,
+    CASE WHEN m.provenance = 'invited' THEN 'invited' ELSE 'organic' END AS population
 FROM mention_aspect_sentiment AS a
 JOIN mentions AS m USING (mention_id)
 LEFT JOIN insight_aspects AS ia ON ia.aspect = a.aspect
@@ -78,10 +79,12 @@ LEFT JOIN mention_grades AS g USING (mention_id);
 -- Per brand and aspect: how often it is mentioned (importance = share of the brand's
 -- mentions) and how well the brand does on it (share negative, mean score, and among
 -- reviewers with a rating: mean grade and share unhappy). Every brand x aspect pair has a
--- row, also when nobody mentioned the aspect (mentions = 0).
+-- row, also when nobody mentioned the aspect (mentions = 0). Of the organic population; the
+-- invited_* columns are the reviews the company invited (docs/provenance.md).
 CREATE OR REPLACE VIEW aspect_performance AS
 WITH brands AS (
-    SELECT brand, count(*) AS brand_mentions FROM mentions GROUP BY brand
+    SELECT brand, count(*) FILTER (WHERE provenance IS DISTINCT FROM 'invited') AS brand_mentions
+    FROM mentions GROUP BY brand
 ), aspects AS (
     SELECT aspect, label, position FROM insight_aspects
     UNION
@@ -102,6 +105,13 @@ WITH brands AS (
         avg(grade)            AS mean_grade,
         avg(CAST(unhappy AS INTEGER)) AS share_unhappy
     FROM mention_aspects
+    WHERE population = 'organic'
+    GROUP BY brand, aspect
+), invited AS (
+    SELECT brand, aspect, count(*) AS invited_mentions, avg(is_negative) AS invited_share_negative,
+           avg(grade) AS invited_mean_grade
+    FROM mention_aspects
+    WHERE population = 'invited'
     GROUP BY brand, aspect
 )
 SELECT
@@ -124,8 +134,12 @@ SELECT
     g.mean_score,
     coalesce(g.rated, 0)                  AS rated,
     g.mean_grade,
-    g.share_unhappy
+    g.share_unhappy,
+    coalesce(i.invited_mentions, 0)       AS invited_mentions,
+    i.invited_share_negative,
+    i.invited_mean_grade
 FROM brands AS b
 CROSS JOIN aspects AS a
 LEFT JOIN agg AS g ON g.brand = b.brand AND g.aspect = a.aspect
+LEFT JOIN invited AS i ON i.brand = b.brand AND i.aspect = a.aspect
 LEFT JOIN insight_brands AS ib ON ib.brand = b.brand;

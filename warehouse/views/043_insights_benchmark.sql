@@ -1,6 +1,7 @@
 -- Own brand and every competitor side by side: per aspect (and aspect = 'overall' for the
 -- brand as a whole) the same metrics, the own brand's values on the same row and the
--- difference (brand - own). rank_share_negative = 1 is the least negative brand.
+-- difference (brand - own). rank_share_negative = 1 is the least negative brand. Organic
+-- population only (docs/provenance.md), like aspect_performance.
 CREATE OR REPLACE VIEW competitor_benchmark AS
 WITH overall AS (
     SELECT
@@ -18,6 +19,7 @@ WITH overall AS (
         round(100 * (avg(CAST(g.nps_group = 'promoter' AS INTEGER)) - avg(CAST(g.nps_group = 'detractor' AS INTEGER))), 1) AS nps
     FROM mentions_scored AS ms
     LEFT JOIN mention_grades AS g USING (mention_id)
+    WHERE ms.population = 'organic'  -- a competitor that invites heavily must not look better for it
     GROUP BY ms.brand
 ), per_aspect AS (
     SELECT brand, aspect, aspect_label, position, mentions, importance, share_negative, mean_score,

@@ -46,7 +46,11 @@ SELECT
     s.model_id,
     s.scored_at,
     s.label                                       AS model_sentiment,
-    k.label IS NOT NULL                           AS corrected
+    k.label IS NOT NULL                           AS corrected,
+    m.provenance,
+    m.verification,
+    m.provenance_raw,
+    CASE WHEN m.provenance = 'invited' THEN 'invited' ELSE 'organic' END AS population
 FROM (
     SELECT m.* FROM mentions AS m, (SELECT 1 FROM warehouse_sync_status WHERE NOT in_sync) AS gate
 ) AS m
@@ -82,7 +86,11 @@ SELECT
     c.model_id,
     c.scored_at,
     c.label                                       AS model_sentiment,
-    c.corrected_label IS NOT NULL                 AS corrected
+    c.corrected_label IS NOT NULL                 AS corrected,
+    m.provenance,
+    m.verification,
+    m.provenance_raw,
+    CASE WHEN m.provenance = 'invited' THEN 'invited' ELSE 'organic' END AS population
 FROM mentions AS m
 -- published_at in the join lets a filter on day (current_scores) also skip parts of mentions
 JOIN current_scores AS c ON c.mention_id = m.mention_id AND c.published_at = m.published_at
@@ -93,21 +101,31 @@ SELECT * FROM mentions_scored_recomputed;
 -- Daily sentiment per brand and source (Amsterdam calendar days), plus one row per brand
 -- and day over all sources (source = 'all'): the line a reputation manager looks at first.
 -- Shares are of *scored* mentions, so a day whose texts are not scored yet does not look
--- artificially positive; `scored` says how many that is.
+-- artificially positive; `scored` says how many that is. The headline columns are the organic
+-- population (everything not invited by the company); the invited_* columns stand beside them
+-- and total_volume / invited_share say how the day was mixed (docs/provenance.md).
 CREATE OR REPLACE VIEW daily_sentiment AS
 SELECT
     a.day,
     a.brand,
     coalesce(a.source, 'all')                          AS source,
-    CAST(sum(a.volume) AS BIGINT)                      AS volume,
-    CAST(sum(a.scored) AS BIGINT)                      AS scored,
-    sum(a.negative) / nullif(sum(a.scored), 0)         AS share_negative,
-    sum(a.neutral) / nullif(sum(a.scored), 0)          AS share_neutral,
-    sum(a.positive) / nullif(sum(a.scored), 0)         AS share_positive,
-    sum(a.score_sum) / nullif(sum(a.scored), 0)        AS mean_score,
-    CAST(sum(a.rated) AS BIGINT)                       AS rated,
-    sum(a.rating_sum) / nullif(sum(a.rated), 0)        AS mean_rating_normalised
-FROM daily_aggregates AS a
+    CAST(coalesce(sum(a.volume) FILTER (WHERE o), 0) AS BIGINT)  AS volume,
+    CAST(coalesce(sum(a.scored) FILTER (WHERE o), 0) AS BIGINT)  AS scored,
+    sum(a.negative) FILTER (WHERE o) / nullif(sum(a.scored) FILTER (WHERE o), 0)   AS share_negative,
+    sum(a.neutral) FILTER (WHERE o) / nullif(sum(a.scored) FILTER (WHERE o), 0)    AS share_neutral,
+    sum(a.positive) FILTER (WHERE o) / nullif(sum(a.scored) FILTER (WHERE o), 0)   AS share_positive,
+    sum(a.score_sum) FILTER (WHERE o) / nullif(sum(a.scored) FILTER (WHERE o), 0)  AS mean_score,
+    CAST(coalesce(sum(a.rated) FILTER (WHERE o), 0) AS BIGINT)   AS rated,
+    sum(a.rating_sum) FILTER (WHERE o) / nullif(sum(a.rated) FILTER (WHERE o), 0)  AS mean_rating_normalised,
+    CAST(coalesce(sum(a.volume) FILTER (WHERE i), 0) AS BIGINT)  AS invited_volume,
+    CAST(coalesce(sum(a.scored) FILTER (WHERE i), 0) AS BIGINT)  AS invited_scored,
+    sum(a.negative) FILTER (WHERE i) / nullif(sum(a.scored) FILTER (WHERE i), 0)   AS invited_share_negative,
+    sum(a.score_sum) FILTER (WHERE i) / nullif(sum(a.scored) FILTER (WHERE i), 0)  AS invited_mean_score,
+    CAST(coalesce(sum(a.rated) FILTER (WHERE i), 0) AS BIGINT)   AS invited_rated,
+    sum(a.rating_sum) FILTER (WHERE i) / nullif(sum(a.rated) FILTER (WHERE i), 0)  AS invited_mean_rating_normalised,
+    CAST(sum(a.volume) AS BIGINT)                      AS total_volume,
+    coalesce(sum(a.volume) FILTER (WHERE i), 0) / sum(a.volume) AS invited_share
+FROM (SELECT *, population = 'organic' AS o, population = 'invited' AS i FROM daily_aggregates) AS a
 CROSS JOIN (SELECT 1 FROM warehouse_sync_status WHERE in_sync) AS gate
 GROUP BY GROUPING SETS ((a.day, a.brand, a.source), (a.day, a.brand))
 UNION ALL
@@ -115,13 +133,21 @@ SELECT
     day,
     brand,
     coalesce(source, 'all')   AS source,
-    count(*)                  AS volume,
-    count(sentiment)          AS scored,
-    avg(is_negative)          AS share_negative,
-    avg(is_neutral)           AS share_neutral,
-    avg(is_positive)          AS share_positive,
-    avg(sentiment_score)      AS mean_score,
-    count(rating_normalised)  AS rated,
-    avg(rating_normalised)    AS mean_rating_normalised
-FROM mentions_scored_recomputed
+    count(*) FILTER (WHERE o)                 AS volume,
+    count(sentiment) FILTER (WHERE o)         AS scored,
+    avg(is_negative) FILTER (WHERE o)         AS share_negative,
+    avg(is_neutral) FILTER (WHERE o)          AS share_neutral,
+    avg(is_positive) FILTER (WHERE o)         AS share_positive,
+    avg(sentiment_score) FILTER (WHERE o)     AS mean_score,
+    count(rating_normalised) FILTER (WHERE o) AS rated,
+    avg(rating_normalised) FILTER (WHERE o)   AS mean_rating_normalised,
+    count(*) FILTER (WHERE i)                 AS invited_volume,
+    count(sentiment) FILTER (WHERE i)         AS invited_scored,
+    avg(is_negative) FILTER (WHERE i)         AS invited_share_negative,
+    avg(sentiment_score) FILTER (WHERE i)     AS invited_mean_score,
+    count(rating_normalised) FILTER (WHERE i) AS invited_rated,
+    avg(rating_normalised) FILTER (WHERE i)   AS invited_mean_rating_normalised,
+    count(*)                            AS total_volume,
+    count(*) FILTER (WHERE i) / count(*)      AS invited_share
+FROM (SELECT *, population = 'organic' AS o, population = 'invited' AS i FROM mentions_scored_recomputed)
 GROUP BY GROUPING SETS ((day, brand, source), (day, brand));
