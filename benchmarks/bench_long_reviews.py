@@ -36,16 +36,13 @@ def main() -> int:
         print("skipped: ../shared/data not found (set KLANTSTEM_SHARED_DATA)")
         return 0
     from sentiment import load_scorer
-    from sentiment.batching import run_batched
     from sentiment.chunking import combine
 
     data = bolcom_reviews(root)
     texts, gold = list(data.texts[: args.limit]), np.array(data.labels[: args.limit])
-    scorer = load_scorer(quantize=False)
+    scorer = load_scorer(precision="fp32")
     segments = scorer._segmenter(texts)
-    probs = run_batched(segments.ids, scorer._net, pad_id=scorer._pad_id, batch_size=32, progress=True)
-    p3, score = scorer._label_map.collapse(probs.astype(np.float64))
-    values = np.column_stack([p3, score])
+    values, _ = scorer.segment_values(segments, progress=True)
     lengths = np.array([len(s) for s in segments.ids])
     owner = np.array(segments.owner)
     words = np.array([len(t.split()) for t in texts])

