@@ -1,16 +1,25 @@
-"""Throughput of the project's scorer against a plain ``transformers.pipeline`` on 2,000 reviews.
+"""Throughput of the project's scorer against a plain ``transformers.pipeline``, with accuracy.
 
-    python benchmarks/bench_scoring.py [--limit N] [--batch-size 32] [--slice 250]
+    python benchmarks/bench_scoring.py [--limit N] [--batch-size 32] [--slice 250] [--threads N]
+    KLANTSTEM_BF16=0 python benchmarks/bench_scoring.py   # measure a CPU without native bf16
 
-Both run the same model (the offline default, e5-small-nl: built encoder + shipped head)
+All runs use the same model (the offline default, e5-small-nl: built encoder + shipped head)
 on the same bol.com reviews from ../shared/data (skips when absent). The plain baseline is
 what one would write first: ``pipeline("feature-extraction")`` with default batching and
 truncation at 256 tokens, then mean pooling and the head. The scorer adds length-sorted
-dynamic padding, de-duplication, sentence chunking (it reads the whole text, so it does
-*more* work on long reviews) and bf16 autocast on CPUs with native bf16; int8 and exact
-fp32 variants are timed for comparison. Variants run round-robin on slices of the
-reviews so that all of them see the same machine load (development machines are
-shared). Accuracy is printed beside each speed so that a faster but worse variant shows.
+dynamic padding, de-duplication, language detection and sentence chunking (it reads the
+whole text, so it does *more* work on long reviews). Its precisions are each timed:
+the ONNX Runtime int8 encoder, exact torch fp32, and bf16 autocast where the CPU has native
+bf16 (``KLANTSTEM_BF16=0`` hides it, to measure the path every other CPU gets); the row
+marked "default" is what ``load_scorer()`` picks here.
+
+Variants run round-robin on slices of the reviews so that all of them see the same machine
+load (development machines are shared); each is warmed up on a few texts first. Under load,
+multi-threaded runs of many small operations (the pipeline's batches of one) lose most: their
+threads wait for each other at every operation, so compare ratios at the same ``--threads``
+and say the load average the script prints. Beside each
+speed: bol.com accuracy (``p_pos >= p_neg`` is positive) and how many 3-class labels equal
+the exact fp32 scorer's, so that a faster but different variant shows.
 """
 
 from __future__ import annotations
@@ -30,9 +39,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sentiment.datasets import bolcom_reviews  # noqa: E402
 from sentiment.locations import shared_data_dir  # noqa: E402
 
+PIPELINE = "transformers.pipeline (fp32, batch 1, truncated at 256 tokens) + the same head"
+NAMES = {"int8": "scorer, ONNX Runtime int8", "fp32": "scorer, torch fp32 (exact)", "bf16": "scorer, torch bf16 autocast"}
 
-def _pipeline_runner(cache_dir: str | None) -> Callable[[list[str]], list[str]]:
-    """The plain baseline: feature-extraction pipeline, then mean pooling and the same head."""
+
+def _pipeline_runner(cache_dir: str | None) -> Callable[[list[str]], list[tuple[str, str]]]:
+    """The plain baseline: feature-extraction pipeline, then mean pooling and the same head.
+
+    Returns (3-class label, neg/pos by ``p_pos >= p_neg``) per text, as the scorer is judged."""
     import torch
     from transformers import pipeline
     from transformers.utils import logging as hf_logging
@@ -48,20 +62,24 @@ def _pipeline_runner(cache_dir: str | None) -> Callable[[list[str]], list[str]]:
     hf_logging.set_verbosity_error()  # the unused pooler is reported missing; irrelevant here
     extractor = pipeline("feature-extraction", model=folder, tokenizer=folder)
 
-    def run(texts: list[str]) -> list[str]:
+    def run(texts: list[str]) -> list[tuple[str, str]]:
         labels = []
         for hidden in extractor([entry.prefix + t for t in texts], truncation=True, max_length=256,
                                 return_tensors=True):
             pooled = torch.nn.functional.normalize(hidden[0].mean(0), dim=-1).numpy()
-            labels.append(("neg", "neu", "pos")[int(np.argmax(head.weight @ pooled + head.bias))])
+            logits = head.weight @ pooled + head.bias
+            labels.append((("neg", "neu", "pos")[int(np.argmax(logits))], "pos" if logits[2] >= logits[0] else "neg"))
         return labels
 
     return run
 
 
-def _binary_accuracy(gold: tuple[str, ...], outputs: list) -> float:
-    pred = [o if isinstance(o, str) else ("pos" if o.p_pos >= o.p_neg else "neg") for o in outputs]
-    return float(np.mean([p == g for p, g in zip(pred, gold, strict=True)]))
+def _binary(outputs: list) -> list[str]:
+    return [o[1] if isinstance(o, tuple) else ("pos" if o.p_pos >= o.p_neg else "neg") for o in outputs]
+
+
+def _labels(outputs: list) -> list[str]:
+    return [o[0] if isinstance(o, tuple) else o.label for o in outputs]
 
 
 def main() -> int:
@@ -71,6 +89,9 @@ def main() -> int:
     parser.add_argument("--slice", type=int, default=250, help="texts per round-robin round (default 250)")
     parser.add_argument("--cache-dir", default=None)
     parser.add_argument("--skip-pipeline", action="store_true", help="only time the scorer variants")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for torch and ONNX Runtime alike (default: torch's, the physical cores); "
+                        "1 is the fair measure on a machine other work keeps busy")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -84,18 +105,30 @@ def main() -> int:
 
     import torch
 
+    if args.threads:
+        torch.set_num_threads(args.threads)  # the ONNX Runtime session takes the same count
     from sentiment import load_scorer
-    from sentiment.models import bf16_native
+    from sentiment.evaluate import cpu_description
+    from sentiment.models import bf16_native, choose_precision
+    from sentiment.registry import DEFAULT_MODEL, resolve
 
-    print(f"{len(texts)} bol.com reviews ({len(set(texts))} distinct), torch threads={torch.get_num_threads()}, "
-          f"native bf16={bf16_native()}, load average at start={os.getloadavg()[0]:.1f}")
+    default = choose_precision(None, resolve(DEFAULT_MODEL))
+    print(f"CPU: {cpu_description()}")
+    print(f"{len(texts)} bol.com reviews ({len(set(texts))} distinct); torch and ONNX Runtime threads: "
+          f"{torch.get_num_threads()}; load_scorer() default here: {default}; "
+          f"load average at start: {os.getloadavg()[0]:.1f}")
     runners: dict[str, Callable[[list[str]], list]] = {}
     if not args.skip_pipeline:
-        runners["transformers.pipeline (fp32, batch 1, truncated at 256 tokens)"] = _pipeline_runner(args.cache_dir)
-    for name, quantize in (("scorer, default (bf16 where native)", None), ("scorer, fp32", False),
-                           ("scorer, int8 dynamic", True)):
-        scorer = load_scorer(batch_size=args.batch_size, cache_dir=args.cache_dir, quantize=quantize)
-        runners[f"{name} [{scorer.model_id}]"] = scorer.score
+        runners[PIPELINE] = _pipeline_runner(args.cache_dir)
+    precisions = ["int8", "fp32"] + (["bf16"] if bf16_native() else [])
+    fp32_name = ""
+    for precision in precisions:
+        scorer = load_scorer(batch_size=args.batch_size, cache_dir=args.cache_dir, precision=precision)
+        name = NAMES[precision] + (" = default" if precision == default else "") + f" [{scorer.model_id}]"
+        fp32_name = name if precision == "fp32" else fp32_name
+        runners[name] = scorer.score
+    for run in runners.values():
+        run(texts[-8:])  # warm-up: lazy initialisation is not throughput
     seconds = dict.fromkeys(runners, 0.0)
     outputs: dict[str, list] = {name: [] for name in runners}
     for start in range(0, len(texts), args.slice):
@@ -104,13 +137,16 @@ def main() -> int:
             began = time.perf_counter()
             outputs[name].extend(run(part))
             seconds[name] += time.perf_counter() - began
-    baseline = None if args.skip_pipeline else len(texts) / seconds[next(iter(runners))]
-    print(f"load average at end={os.getloadavg()[0]:.1f}")
-    print("\n| run | texts/s | speed-up | bol.com accuracy |\n|---|---|---|---|")
+    baseline = None if args.skip_pipeline else len(texts) / seconds[PIPELINE]
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+    reference = _labels(outputs[fp32_name])
+    print("\n| run | texts/s | speed-up vs pipeline | bol.com accuracy | labels = fp32 scorer |\n|---|---|---|---|---|")
     for name in runners:
         rate = len(texts) / seconds[name]
         speedup = f"{rate / baseline:.2f}x" if baseline else "-"
-        print(f"| {name} | {rate:.1f} | {speedup} | {_binary_accuracy(gold, outputs[name]):.3f} |")
+        accuracy = float(np.mean([p == g for p, g in zip(_binary(outputs[name]), gold, strict=True)]))
+        same = "-" if name == PIPELINE else f"{np.mean([a == b for a, b in zip(_labels(outputs[name]), reference)]):.3f}"
+        print(f"| {name} | {rate:.1f} | {speedup} | {accuracy:.3f} | {same} |")
     return 0
 
 
