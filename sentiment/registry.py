@@ -30,7 +30,7 @@ class RegistryEntry:
     codes the model was trained for; None means multilingual. Texts in other languages
     are routed to the multilingual default instead of being scored as if they were Dutch.
     ``quantize`` says the entry's int8 path was measured to stay within one point of fp32
-    accuracy, so that CPUs without native bf16 run int8 by default
+    accuracy, so that CPUs without AMX run int8 by default
     (:func:`sentiment.models.choose_precision`; docs/sentiment.md, Speed).
     """
 

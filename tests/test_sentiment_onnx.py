@@ -207,3 +207,22 @@ def test_a_corrupt_e5_onnx_file_in_the_cache_is_detected_and_rebuilt(e5_int8):
     fresh = json.loads((folder / onnx_backend.MANIFEST).read_text())["files"][onnx_backend.MODEL_FILE]
     assert fresh == expected, "the build is deterministic: the same encoder gives the same bytes"
     assert [s.label for s in rebuilt.score(DUTCH)] == [s.label for s in e5_int8.score(DUTCH)]
+
+
+def test_the_int8_encoder_still_works_in_a_forked_worker(tiny_encoder, tiny_onnx):
+    """A process that loaded the scorer and then forks (a worker pool) must not hang on dead threads."""
+    import multiprocessing
+
+    int8 = onnx_backend.OnnxEmbedder(tiny_onnx / onnx_backend.MODEL_FILE, workers=2)
+    ids = torch.tensor([[2, 10, 11, 3], [2, 12, 3, 0]])
+    mask = (ids != 0).long()
+    expected = int8(ids, mask).numpy()  # the parent's worker threads exist now
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=lambda: queue.put(int8(ids, mask).numpy()))
+    child.start()
+    child.join(timeout=20)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0, "the forked worker hung or failed"
+    np.testing.assert_array_equal(queue.get(timeout=5), expected)
