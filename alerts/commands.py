@@ -7,19 +7,13 @@ locked or missing warehouse, bad dates) end in one line on stderr and exit code 
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date, datetime, time
 
-from klantstem.cli_args import add_config_arg
+from klantstem.cli_args import add_config_arg, user_error
 from klantstem.config import MonitorConfig, load_config
 
-EXIT_USER_ERROR = 2
 EXIT_PENDING = 4  # `alerts deliver`: some messages are still pending or failed
 
-
-def _error(message: str) -> int:
-    print(f"klantstem: error: {message}", file=sys.stderr)
-    return EXIT_USER_ERROR
 
 
 def _warehouse_exists(config: MonitorConfig) -> bool:
@@ -31,7 +25,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     if not _warehouse_exists(config):
-        return _error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
+        return user_error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
     where, params = ["TRUE"], {}
     if args.status != "all":
         where.append("status = $status")
@@ -78,12 +72,12 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     if not _warehouse_exists(config):
-        return _error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
+        return user_error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
     try:
         result = backtest(config, args.from_day, args.to_day, at=args.at, every_hours=args.every_hours,
                           brands=args.brand or None)
     except ValueError as exc:
-        return _error(str(exc))
+        return user_error(str(exc))
     print(result.render(all_events=args.all_events))
     return 0
 
@@ -97,7 +91,7 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
     if args.test:
         urls = alert_urls(settings)
         if not urls:
-            return _error(f"no alert URLs configured: set {settings.urls_env} (or alerts.delivery.secret_block)")
+            return user_error(f"no alert URLs configured: set {settings.urls_env} (or alerts.delivery.secret_block)")
         accepted, errors, _ = send_with_retries(
             urls, "Klantstem: test message", "If you can read this, Klantstem alerts reach this channel.",
             "info", settings.retries, settings.retry_backoff_s,
@@ -107,7 +101,7 @@ def _cmd_deliver(args: argparse.Namespace) -> int:
             print(f"  {error}")
         return 0 if not errors else EXIT_PENDING
     if not _warehouse_exists(config):
-        return _error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
+        return user_error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
     report = deliver_pending(config, include_failed=args.retry_failed)
     print(f"{report.sent} sent, {report.pending} pending, {report.failed} failed ({report.targets} target(s) configured)")
     return EXIT_PENDING if report.pending or report.failed else 0

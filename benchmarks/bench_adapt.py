@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 import warnings
@@ -35,6 +34,7 @@ def main() -> int:
         print("skipped: ../shared/data not found (set KLANTSTEM_SHARED_DATA)")
         return 0
     from sentiment.adapt import adapt_head
+    from sentiment.evaluate import cpu_description
     from sentiment.head import load_head
     from sentiment.registry import DEFAULT_MODEL, REGISTRY
     from sentiment.train import embed_texts
@@ -45,7 +45,7 @@ def main() -> int:
     assert head_path is not None
     base = load_head(head_path)
     print(f"{len(texts)} bol.com reviews as the brand's rated reviews; base {DEFAULT_MODEL}@{base.sha8}; "
-          f"CPU {platform.processor() or platform.machine()}, load average {os.getloadavg()[0]:.1f}")
+          f"CPU {cpu_description()}, load average {os.getloadavg()[0]:.1f}")
     began = time.perf_counter()
     features = embed_texts(texts, None, progress=True)
     embedded = time.perf_counter() - began

@@ -8,18 +8,12 @@ so that ``klantstem --help`` stays fast.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from klantstem.cli_args import add_config_arg
+from klantstem.cli_args import add_config_arg, user_error
 from klantstem.config import load_config
 
-EXIT_USER_ERROR = 2
 
-
-def _error(message: str) -> int:
-    print(f"klantstem: error: {message}", file=sys.stderr)
-    return EXIT_USER_ERROR
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
@@ -30,7 +24,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     try:
         result = score_file(config, args.file, text_columns=columns, out=args.out, progress=not args.no_progress)
     except ScoreFileError as exc:
-        return _error(str(exc))
+        return user_error(str(exc))
     print(result.describe())
     return 0
 
@@ -44,7 +38,7 @@ def _cmd_adapt(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.reset:
         if not config.warehouse.path.exists():
-            return _error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
+            return user_error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
         with connect(config.warehouse.path, timeout_s=config.warehouse.lock_timeout_s) as con:
             n = deactivate_all(con)
         print(f"{n} adapted head(s) deactivated: {config.sentiment.model} scores again from the next run")
@@ -53,7 +47,7 @@ def _cmd_adapt(args: argparse.Namespace) -> int:
         outcome = adapt_model(config, brand=args.brand, min_gain=args.min_gain, activate=not args.no_activate,
                               progress=not args.no_progress)
     except AdaptError as exc:
-        return _error(str(exc))
+        return user_error(str(exc))
     print(outcome.describe())
     return 0
 

@@ -92,6 +92,7 @@ def scrapy_command(
         "AUTOTHROTTLE_ENABLED": str(crawl.autothrottle),
         "DOWNLOAD_DELAY": str(crawl.download_delay_s),
         "KLANTSTEM_DRIFT_THRESHOLD": str(crawl.max_drop_share),
+        "KLANTSTEM_TRUSTPILOT_LOGIN_WALL_PAGE": str(crawl.trustpilot_login_wall_page),
         "KLANTSTEM_STATS_FILE": str(stats_file),
         "KLANTSTEM_PAGE_IDS_FILE": str(page_ids_file(output)),
     }

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import duckdb
 
-from klantstem.cli_args import add_config_arg
+from klantstem.cli_args import EXIT_USER_ERROR, add_config_arg
 from klantstem.config import load_config
 
-EXIT_USER_ERROR = 2
 
 
 def _fail(message: str) -> int:

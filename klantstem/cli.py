@@ -16,14 +16,13 @@ from datetime import date
 from pathlib import Path
 
 from klantstem import __version__
-from klantstem.cli_args import add_config_arg
+from klantstem.cli_args import EXIT_USER_ERROR, add_config_arg
 from klantstem.config import ConfigError, load_config
 from klantstem.ephemeral import start_tied_api_server
 from klantstem.preflight import check_writable
 from klantstem.runlock import RunInProgressError, run_lock
 
 EXIT_ENVIRONMENT = 1
-EXIT_USER_ERROR = 2
 EXIT_SOURCES_FAILED = 3
 
 

@@ -273,6 +273,9 @@ class CrawlConfig(_Strict):
     max_drop_share: float = Field(
         default=0.2, gt=0, le=1, description="Format drift: a source whose share of items lacking a required field "
         "(text, date, id) exceeds this is reported 'degraded'; none usable at all is 'failed'.")
+    trustpilot_login_wall_page: int = Field(
+        default=10, ge=0, description="Trustpilot asks anonymous visitors to log in beyond this page: a backfill "
+        "stops there and says so. 0 for a site without the wall (the demo site).")
 
 
 class NegativeShareRule(_Strict):

@@ -11,10 +11,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from klantstem.cli_args import add_config_arg
+from klantstem.cli_args import EXIT_USER_ERROR, add_config_arg
 from klantstem.config import DEFAULT_CONFIG_NAME, load_config
 
-EXIT_USER_ERROR = 2
 DEFAULT_OUTPUT = Path("klantstem-report.html")
 
 

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .datasets import TRAIN_DIR
-from .registry import DEFAULT_MODEL, REGISTRY
+from .registry import DEFAULT_L2, DEFAULT_MODEL, REGISTRY
 
 EXIT_USER_ERROR = 2
 DEFAULT_EVAL_MODELS = (DEFAULT_MODEL, f"{DEFAULT_MODEL}:fp32", f"{DEFAULT_MODEL}:int8",
@@ -48,7 +48,8 @@ def _cmd_train_head(args: argparse.Namespace) -> int:
         print(f"klantstem: error: training data not found: {args.train}", file=sys.stderr)
         return EXIT_USER_ERROR
     try:
-        head, metadata = train_head(args.train, args.out, cache_dir=args.cache_dir, progress=True)
+        head, metadata = train_head(args.train, args.out, cache_dir=args.cache_dir, progress=True,
+                                    l2=None if args.cv else args.l2)
     except ValueError as exc:
         print(f"klantstem: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -116,13 +117,18 @@ def register(subparsers: argparse._SubParsersAction) -> argparse._SubParsersActi
     train = actions.add_parser(
         "train-head", help=f"train the {DEFAULT_MODEL} sentiment head on the project's own training texts",
         description="Embed the training sentences with the frozen e5 encoder, choose the L2 strength "
-        "by topic-grouped cross-validation and fit a logistic-regression head. Deterministic: the "
+        "(default: the calibrated DEFAULT_L2; --cv: cross-validation over held-out domains) and fit a "
+        "logistic-regression head. Deterministic: the "
         "same file gives the same head and model id. Never train on ../shared/data.")
     train.add_argument("--train", type=Path, default=TRAIN_DIR,
                        help="a CSV with text,label,domain,topic,kind,locale or a folder of them "
                        "(default: sentiment/data/train/)")
     train.add_argument("--out", type=Path, default=None,
                        help="head file to write (default: sentiment/heads/e5-small-nl.safetensors)")
+    train.add_argument("--l2", type=float, default=DEFAULT_L2,
+                       help=f"L2 strength (default {DEFAULT_L2}, calibrated: see docs/sentiment.md)")
+    train.add_argument("--cv", action="store_true",
+                       help="choose the L2 strength by cross-validation over held-out domains instead")
     _cache_arg(train)
     train.set_defaults(handler=_cmd_train_head)
 

@@ -41,6 +41,7 @@ def run_crawl(
     max_pages: int | None = None,
     seen_ids: Iterable[str] | None = None,
     env: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
 ) -> CrawlResult:
     """Run ``scrapy crawl`` as the flow does, from ``workdir`` (not the repo root)."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -52,7 +53,7 @@ def run_crawl(
         seen_file = workdir / "seen.txt"
         seen_file.write_text("".join(f"{i}\n" for i in seen_ids), encoding="utf-8")
         args += ["-a", f"seen_ids={seen_file}"]
-    for name, value in {**FAST, "KLANTSTEM_STATS_FILE": str(stats_file)}.items():
+    for name, value in {**FAST, "KLANTSTEM_STATS_FILE": str(stats_file), **(settings or {})}.items():
         args += ["-s", f"{name}={value}"]
     args += ["-O", str(output)]
     full_env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "spiders.settings", "KLANTSTEM_AUTHOR_SALT": TEST_SALT}

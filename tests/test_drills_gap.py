@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.crawl import CrawlFailed, CrawlJob, CrawlResult, run_crawl
+from flows.crawl import CrawlFailed, CrawlResult, run_crawl
 from flows.daily import _reports
 from flows.steps import load_staged, prepare_run
 from klantstem.config import load_config

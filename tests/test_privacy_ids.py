@@ -70,7 +70,7 @@ def test_reviews_stored_under_unkeyed_ids_are_rekeyed_to_what_a_crawl_computes(t
         con.execute("INSERT INTO mention_terms VALUES (?, 'geholp', 'geholpen')", [old_mid])
         con.execute("""INSERT INTO alerts VALUES (DEFAULT, 'volume', 'Bestelhuis', 'ld', 'open', 'daily', now(), now(),
                        now(), now(), now(), NULL, 1, 1, 1, 1, 0.01, 'poisson', 1, 1, 1, 1, false, [?, 'other'], [],
-                       now(), now())""", [old_mid])
+                       now(), now(), '')""", [old_mid])
         migrate(con)  # 040 lists the unkeyed ids
         changed = rekey_unkeyed_fallback_ids(con, TEST_SALT, own_id_sources=set())
         again = rekey_unkeyed_fallback_ids(con, TEST_SALT, own_id_sources=set())

@@ -132,10 +132,11 @@ def test_head_training_is_reproducible(tmp_path, encoder_dir):
         writer = csv.DictWriter(fh, fieldnames=["text", "label", "domain", "topic", "kind", "locale"])
         writer.writeheader()
         writer.writerows(rows[:150])
-    first, meta = train_head(small, tmp_path / "a.safetensors", l2_candidates=(0.01, 0.1))
-    second, _ = train_head(small, tmp_path / "b.safetensors", l2_candidates=(0.01, 0.1))
+    first, meta = train_head(small, tmp_path / "a.safetensors", l2=None, l2_candidates=(0.01, 0.1))
+    second, _ = train_head(small, tmp_path / "b.safetensors", l2=None, l2_candidates=(0.01, 0.1))
     assert first.sha8 == second.sha8
     assert meta["n_train"] == 150 and (tmp_path / "a.json").is_file()
+    assert set(meta["cv_macro_f1_by_l2"]) == {"0.01", "0.1"}
 
 
 def test_small_eval_on_shared_reviews_beats_the_lexicon(scorer):

@@ -49,6 +49,7 @@ def test_trustpilot_next_data_page_as_recorded():
              "Korting gekregen op de volgende order & dat waardeer ik.",
         rating=4, rating_min=1, rating_max=5, language="nl", author="Klant Een",
         reply="Dank voor je geduld! We hebben de bezorger hierop aangesproken.",
+        provenance="invited", verification="verified", provenance_raw="InvitationApi",  # labels.verification
     )  # fmt: skip
     assert second.text.startswith("prijs 5<10 en 10>5?") and second.reply is None  # \u003c unescaped by JSON
     assert result.next_url == url + "&page=2"

@@ -9,19 +9,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import sys
 from datetime import date
 from pathlib import Path
 
-from klantstem.cli_args import add_config_arg
+from klantstem.cli_args import add_config_arg, user_error
 from klantstem.config import load_config
 
-EXIT_USER_ERROR = 2
 
-
-def _error(message: str) -> int:
-    print(f"klantstem: error: {message}", file=sys.stderr)
-    return EXIT_USER_ERROR
 
 
 def _cmd_export_parquet(args: argparse.Namespace) -> int:
@@ -30,7 +24,7 @@ def _cmd_export_parquet(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     if not config.warehouse.path.exists():
-        return _error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
+        return user_error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
     with connect(config.warehouse.path, read_only=True, timeout_s=config.warehouse.lock_timeout_s) as con:
         result = export_parquet(con, args.out, since=args.since)
     print(result.describe())
@@ -43,7 +37,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     if not config.warehouse.path.exists():
-        return _error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
+        return user_error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
     with connect(config.warehouse.path, read_only=True, timeout_s=config.warehouse.lock_timeout_s) as con:
         if not incremental.is_maintained(con):
             print("The warehouse predates migration 004: the next `klantstem run` adds the maintained tables.")
@@ -75,25 +69,25 @@ def _cmd_label(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     if not config.warehouse.path.exists():
-        return _error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
+        return user_error(f"no warehouse at {config.warehouse.path} yet (run `klantstem run` first)")
     by = args.by or getpass.getuser()
     try:
         if args.import_csv is not None:
             if args.mention_id or args.label:
-                return _error("give either MENTION_ID LABEL or --import FILE, not both")
+                return user_error("give either MENTION_ID LABEL or --import FILE, not both")
             corrections = read_corrections_csv(args.import_csv, by)
         elif args.mention_id and (args.label or args.withdraw):
             if args.label and args.withdraw:
-                return _error("give a LABEL or --withdraw, not both")
+                return user_error("give a LABEL or --withdraw, not both")
             label = None if args.withdraw else parse_label(args.label)
             corrections = [Correction(args.mention_id, label, by, args.reason)]
         else:
-            return _error("give MENTION_ID and a LABEL (neg, neu or pos), MENTION_ID --withdraw, or --import FILE")
+            return user_error("give MENTION_ID and a LABEL (neg, neu or pos), MENTION_ID --withdraw, or --import FILE")
         with connect(config.warehouse.path, timeout_s=config.warehouse.lock_timeout_s) as con:
             migrate(con)
             stored = record(con, corrections)
     except CorrectionError as exc:
-        return _error(str(exc))
+        return user_error(str(exc))
     what = "withdrawn" if args.withdraw else "recorded"
     print(f"{stored} correction(s) {what} by {by}; they count in every view from now on and survive re-scoring")
     return 0

@@ -368,6 +368,7 @@ def demo_config_toml(base_url: str, data_dir: str = "data") -> str:
         "[crawl]",
         "download_delay_s = 0.0",
         "autothrottle = false",
+        "trustpilot_login_wall_page = 0  # the demo site shows every page without a login",
         "",
     ]
     return "\n".join(lines)

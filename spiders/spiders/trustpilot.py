@@ -40,6 +40,8 @@ from spiders.spiders import PageResult, ReviewSpider, dig
 
 RATING_SCALE = (1, 5)
 LOGIN_WALL_PAGE = 10
+#: Scrapy setting overriding it (``[crawl] trustpilot_login_wall_page``; 0: the site has no wall).
+LOGIN_WALL_SETTING = "KLANTSTEM_TRUSTPILOT_LOGIN_WALL_PAGE"
 _LOGIN_PAGE_MARKERS = ("/users/connect", "login-form", 'name="password"')
 
 
@@ -118,7 +120,7 @@ class TrustpilotSpider(ReviewSpider):
         self.start_url = newest_first(self.start_url)
 
     def parse_page(self, response: TextResponse) -> PageResult:
-        page = int(response.cb_kwargs.get("page", 1))
+        page = int(response.cb_kwargs.get("page", 1)) if response.request is not None else 1
         if page > 1 and login_wall(response.text):
             self._stop_at_login_wall(page - 1, None)
             return PageResult([], None, stop_reason="login_wall")
@@ -130,11 +132,19 @@ class TrustpilotSpider(ReviewSpider):
         next_url = next_page_url(page_props, response.url)
         count = dig(page_props, "filters", "pagination", "totalCount")
         total = count if isinstance(count, int) and not isinstance(count, bool) else None
-        if next_url is not None and page >= LOGIN_WALL_PAGE and self.max_pages > LOGIN_WALL_PAGE:
+        wall = self.login_wall_page
+        if next_url is not None and 0 < wall <= page and self.max_pages > wall:
             pages = dig(page_props, "filters", "pagination", "totalPages")
             self._stop_at_login_wall(page, pages if isinstance(pages, int) else None)
             return PageResult(items, None, stop_reason="login_wall", total=total)
         return PageResult(items, next_url, total=total)
+
+    @property
+    def login_wall_page(self) -> int:
+        """The page beyond which a backfill stops (0: never); a spider made without a crawler
+        (the parsing tests) has no settings and gets the real site's."""
+        settings = getattr(self, "settings", None)
+        return settings.getint(LOGIN_WALL_SETTING, LOGIN_WALL_PAGE) if settings is not None else LOGIN_WALL_PAGE
 
     def _stop_at_login_wall(self, page: int, total_pages: int | None) -> None:
         of = f" of {total_pages}" if total_pages else ""
