@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from alerts.engine import AlertEvent, Episode, history_range, replay
+from alerts.engine import history_range, replay
+from alerts.episodes import AlertEvent, Episode
 from alerts.history import AMSTERDAM, load_history
 from klantstem.config import AlertConfig, MonitorConfig
 from warehouse.connection import connect

@@ -21,6 +21,7 @@ def _warehouse_exists(config: MonitorConfig) -> bool:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    from alerts.rules import rule as rule_named
     from warehouse.connection import connect
 
     config = load_config(args.config)
@@ -59,9 +60,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
           f"{'observed':>9} {'expected':>9} {'p':>8} {'delivery':<8} top terms")
     for (alert_id, first, last, status, brand, source, rule, _kind, _volume, observed, expected, p_value,
          _peak, delivery, terms) in rows:
-        fmt = (lambda v: f"{v:.0%}") if rule == "negative_share" else (
-            (lambda v: f"{v:.0f}") if rule in ("volume", "invitations_started", "invitations_stopped")
-            else (lambda v: f"{1 + 4 * v:.1f}/5"))
+        fmt = rule_named(rule).value
         print(f"{alert_id:>5} {first!s:<10} {last!s:<10} {status:<11} {f'{brand} / {source}'[:28]:<28} {rule:<14} "
               f"{fmt(observed):>9} {fmt(expected):>9} {p_value:>8.1e} {delivery:<8} {', '.join(terms or [])}")
     return 0

@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from alerts.engine import Finding, Key
+from alerts.findings import Finding, Key
 from alerts.history import ALL, day_start
+from alerts.rules import Focus, rule
 from alerts.terms import Term, over_represented, tokens
 
 LOW_RATING = 0.25  # normalised: 1 or 2 stars out of 5
@@ -62,16 +63,16 @@ class _Row:
     population: str
 
 
-def _in_focus(rule: str, row: _Row, population: str) -> bool:
-    """The mentions an alert is about: invited ones (invitation flow), else of the judged
-    population the negative ones, low-rated ones, or (volume) all."""
-    if rule.startswith("invitations_"):
+def _in_focus(focus: Focus | None, row: _Row, population: str) -> bool:
+    """The mentions an alert is about (its rule's ``focus``): invited ones, else of the judged
+    population the negative ones, low-rated ones, or all."""
+    if focus == "invited":
         return row.population == "invited"
     if population == "organic" and row.population != "organic":
         return False
-    if rule == "negative_share":
+    if focus == "negative":
         return row.sentiment == "neg"
-    if rule == "rating_drop":
+    if focus == "low_rating":
         return row.rating_normalised is not None and row.rating_normalised <= LOW_RATING
     return True
 
@@ -87,7 +88,7 @@ def details_for(con: duckdb.DuckDBPyConnection, findings: Sequence[Finding], top
     hi = max(f.window.end for f in findings)
     window_lo = min(f.window.start for f in findings)
     brands = sorted({f.brand for f in findings})
-    everything = sorted({f.brand for f in findings if f.rule in ("volume", "invitations_started", "invitations_stopped")})
+    everything = sorted({f.brand for f in findings if rule(f.rule).focus in ("all", "invited")})
     rows = [
         _Row(*r)
         for r in con.execute(
@@ -105,7 +106,7 @@ def details_for(con: duckdb.DuckDBPyConnection, findings: Sequence[Finding], top
     ]
     result = {}
     for f in findings:
-        mine = [r for r in rows if r.brand == f.brand and f.source in (ALL, r.source) and _in_focus(f.rule, r, population)]
+        mine = [r for r in rows if r.brand == f.brand and f.source in (ALL, r.source) and _in_focus(rule(f.rule).focus, r, population)]
         window = [r for r in mine if f.window.start <= r.published_at < f.window.end]
         b_lo, b_hi = day_start(f.baseline_first_day), day_start(f.baseline_last_day + timedelta(days=1))
         baseline = [r for r in mine if b_lo <= r.published_at < b_hi][:_BASELINE_LIMIT]

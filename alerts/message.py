@@ -13,22 +13,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from alerts.details import Details
-from alerts.engine import HEALTH_RULE, RULE_LABEL, AlertEvent, Key, effect_text, peak_text, stars
+from alerts.episodes import AlertEvent
+from alerts.findings import Key
 from alerts.history import ALL, AMSTERDAM
 from alerts.markup import untrusted, untrusted_url
+from alerts.rules import rule
+from alerts.text import effect_text, peak_text, stars
 
 _EVENT_ORDER = {"new": 0, "worse": 1, "level_shift": 2, "recovered": 3}
-_RULE_ORDER = {"negative_share": 0, "rating_drop": 1, "volume": 2, "invitations_stopped": 3, "invitations_started": 4,
-               HEALTH_RULE: 5}
-_BY_SOURCE_LABEL = {"negative_share": "Negative mentions", "rating_drop": "Low ratings", "volume": "Mentions",
-                    "invitations_started": "Invited reviews", "invitations_stopped": "Invited reviews"}
-_TERMS_LABEL = {"negative_share": "Top negative terms", "rating_drop": "Top terms in low ratings", "volume": "Top terms",
-                "invitations_started": "Top terms in invited reviews", "invitations_stopped": "Top terms in invited reviews"}
 
 
 def importance(ev: AlertEvent) -> tuple:
     a = ev.alert
-    return (_EVENT_ORDER.get(ev.event, 9), _RULE_ORDER[a.rule], a.source != ALL, -a.severity, a.source)
+    return (_EVENT_ORDER.get(ev.event, 9), rule(a.rule).order, a.source != ALL, -a.severity, a.source)
 
 
 def scope_text(brand: str, source: str) -> str:
@@ -40,21 +37,11 @@ def headline(ev: AlertEvent) -> str:
     worse = " (worse)" if ev.event == "worse" else ""
     where = "" if a.source == ALL else f" on {a.source}"
     if ev.event == "recovered":
-        return f"{a.brand}{where}: {RULE_LABEL[a.rule]} back to normal"
+        return f"{a.brand}{where}: {rule(a.rule).label} back to normal"
     if ev.event == "level_shift":
-        return f"{a.brand}{where}: {RULE_LABEL[a.rule]} changed for good"
+        return f"{a.brand}{where}: {rule(a.rule).label} changed for good"
     assert f is not None
-    if a.rule == HEALTH_RULE:
-        return f"{a.brand}{where}: {peak_text(a).replace('crawl', 'source')}{worse}"
-    if a.rule == "negative_share":
-        return f"{a.brand}{where}: negative spike{worse}, {f.observed:.0%} negative (usually {f.expected:.0%})"
-    if a.rule == "volume":
-        return f"{a.brand}{where}: volume spike{worse}, {f.volume} mentions ({f.severity:.1f}x usual)"
-    if a.rule == "invitations_started":
-        return f"{a.brand}{where}: invitation flow started, {f.volume} invited reviews (usually about {f.expected:.0f})"
-    if a.rule == "invitations_stopped":
-        return f"{a.brand}{where}: invitation flow stopped, {f.volume} invited reviews (usually about {f.expected:.0f})"
-    return f"{a.brand}{where}: rating drop{worse} to {stars(f.observed)} (usually {stars(f.expected)})"
+    return f"{a.brand}{where}: {rule(a.rule).headline(a, f, worse)}"
 
 
 def _event_line(ev: AlertEvent) -> str:
@@ -62,13 +49,13 @@ def _event_line(ev: AlertEvent) -> str:
     scope = scope_text(a.brand, a.source)
     if ev.event == "recovered":
         days = max(1, round((ev.evaluated_at - a.first_fired_at).total_seconds() / 86400))
-        return f"{scope}: {RULE_LABEL[a.rule]} is back to normal after ~{days} day(s) (peak {peak_text(a)}); alert #{a.alert_id} resolved."
+        return f"{scope}: {rule(a.rule).label} is back to normal after ~{days} day(s) (peak {peak_text(a)}); alert #{a.alert_id} resolved."
     if ev.event == "level_shift":
         since = a.episode_start.astimezone(AMSTERDAM)
         if f is None:
-            return f"{scope}: {RULE_LABEL[a.rule]} alert #{a.alert_id} is part of the same level shift; closed."
+            return f"{scope}: {rule(a.rule).label} alert #{a.alert_id} is part of the same level shift; closed."
         return (
-            f"{scope}: {RULE_LABEL[a.rule]} has stayed high since {since:%a %d %b}: {effect_text(f)}. "
+            f"{scope}: {rule(a.rule).label} has stayed high since {since:%a %d %b}: {effect_text(f)}. "
             f"Treated as the new normal from now on (alerts compare with the level since {since:%d %b}); alert #{a.alert_id} closed."
         )
     assert f is not None
@@ -86,10 +73,10 @@ def render(brand: str, events: Sequence[AlertEvent], details: dict[Key, Details]
     info = details.get(lead.alert.key) if lead.event in ("new", "worse", "level_shift") else None
     if info is not None:
         if lead.alert.source == ALL and len(info.by_source) > 1:
-            lines.append(f"{_BY_SOURCE_LABEL[lead.alert.rule]} by source: "
+            lines.append(f"{rule(lead.alert.rule).by_source_label} by source: "
                          + ", ".join(f"{untrusted(s)} {n}" for s, n in info.by_source) + ".")
         if info.terms:
-            lines.append(f"{_TERMS_LABEL[lead.alert.rule]}: " + ", ".join(untrusted(t.term) for t in info.terms))
+            lines.append(f"{rule(lead.alert.rule).terms_label}: " + ", ".join(untrusted(t.term) for t in info.terms))
         if examples and info.examples:
             lines += ["", "Examples:"]
             for i, ex in enumerate(info.examples[:examples], 1):

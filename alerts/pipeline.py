@@ -1,8 +1,8 @@
 """``run_alerts``: what the daily flow (and ``klantstem alerts run``) calls.
 
 1. One short write connection: apply pending migrations, load the recent alerts and the
-   hourly history, evaluate the rules at ``as_of`` (and source health from ``crawl_runs``,
-   ``alerts.health``), update the episodes, look up top terms
+   hourly history, evaluate the rules at ``as_of`` (and the rules that read the warehouse,
+   such as source health from ``crawl_runs``), update the episodes, look up top terms
    and examples for the alerts that will be messaged, and commit alerts, events and the
    messages (as pending deliveries) in one transaction.
 2. Send every pending message (this run's and any left over) - outside that connection,
@@ -19,10 +19,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from alerts.delivery import DeliveryReport, deliver_pending
 from alerts.details import Details, details_for
-from alerts.engine import HEALTH_RULE, AlertEvent, EpisodeBook, Evaluation, Key, advance, evaluate, history_range, lookback_days
-from alerts.health import health_findings
+from alerts.engine import evaluate, history_range, lookback_days
+from alerts.episodes import AlertEvent, EpisodeBook, advance
+from alerts.findings import Evaluation, Key
 from alerts.history import AMSTERDAM, day_start, load_history
 from alerts.message import render
+from alerts.rules import rule, rules
 from alerts.store import add_delivery, load_episodes, save_episodes, save_events
 from klantstem.config import MonitorConfig
 from warehouse.connection import connect, rollback_quietly
@@ -83,11 +85,14 @@ def run_alerts(
             book = EpisodeBook(e for e in load_episodes(con, since, until=at) if e.brand in brands)
             history = load_history(con, start, end, brands, settings.population)
             evaluation = evaluate(history, settings, at, book)
-            found, measured = health_findings(con, brands, at)
-            evaluation = Evaluation({**evaluation.findings, **found}, {**evaluation.measured, **measured}, evaluation.shifts)
+            for r in rules():
+                if r.collect is not None:
+                    found, measured = r.collect(con, brands, at)
+                    evaluation = Evaluation({**evaluation.findings, **found}, {**evaluation.measured, **measured},
+                                            evaluation.shifts)
             events = advance(book, evaluation, settings, at)
             wanted = [ev.finding for ev in events if ev.event in ("new", "worse", "level_shift") and ev.finding
-                      and ev.finding.rule != HEALTH_RULE]
+                      and rule(ev.finding.rule).focus is not None]
             details: dict[Key, Details] = details_for(con, wanted, settings.delivery.top_terms, settings.population)
             for key, info in details.items():
                 live = book.latest[key]

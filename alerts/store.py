@@ -1,4 +1,4 @@
-"""Reading and writing alerts, their events and their deliveries in DuckDB (migration 002).
+"""Reading and writing alerts, their events and their deliveries in DuckDB (migrations 002, 033 and 080).
 
 Only alert facts and message texts are stored. Delivery targets appear as ``scheme:hash``
 (see ``alerts.notify.target_id``); the Apprise URLs themselves never reach the warehouse.
@@ -12,7 +12,8 @@ from datetime import datetime
 
 import duckdb
 
-from alerts.engine import AlertEvent, Episode
+from alerts.episodes import AlertEvent, Episode
+from alerts.rules import rule
 
 _EPISODE_COLUMNS = [
     "rule", "brand", "source", "status", "window_kind", "window_start", "window_end", "episode_start",
@@ -43,10 +44,13 @@ def load_episodes(con: duckdb.DuckDBPyConnection, since: datetime, until: dateti
 
 
 def save_episodes(con: duckdb.DuckDBPyConnection, episodes: Sequence[Episode], now: datetime) -> None:
-    """Insert new episodes (assigning ``alert_id``) and update changed ones. Caller holds the transaction."""
+    """Insert new episodes (assigning ``alert_id``) and update changed ones. Caller holds the transaction.
+
+    The table takes any rule name (migration 080); a name no rule module registers is refused here."""
     for e in episodes:
         if not e.changed:
             continue
+        rule(e.rule)  # ValueError naming the known rules
         values = [getattr(e, c) for c in _EPISODE_COLUMNS]
         if e.alert_id is None:
             e.alert_id = con.execute(

@@ -15,7 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alerts.engine import AlertEvent, judgement
+from alerts.engine import judgement
+from alerts.episodes import AlertEvent
 from alerts.notify import flow_failure_hook  # noqa: F401  (re-exported for flows/daily.py)
 from alerts.pipeline import evaluation_time, run_alerts
 from flows.crawl import PARTIAL_SUFFIX, CrawlJob, page_ids_file

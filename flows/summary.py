@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from alerts.engine import AlertEvent as Spike  # alerts messaged by this run (RunSummary.spikes)
+from alerts.episodes import AlertEvent as Spike  # alerts messaged by this run (RunSummary.spikes)
 from flows.steps import BrandLine
 from klantstem.limits import MAX_SCORED_CHARS
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from alerts.engine import Episode, EpisodeBook, evaluate, history_range
+from alerts.engine import evaluate, history_range
+from alerts.episodes import Episode, EpisodeBook
 from alerts.history import load_history
 from alerts.pipeline import run_alerts
 from alerts.synthetic import HistorySpec, Injection, amsterdam, generate, write_history

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from alerts.engine import AlertEvent, EpisodeBook, Evaluation, Finding, Key, Window, advance
+from alerts.episodes import AlertEvent, EpisodeBook, advance
+from alerts.findings import Evaluation, Finding, Key
 from alerts.history import AMSTERDAM, day_start, local_day
 from alerts.pipeline import run_alerts
 from alerts.synthetic import HistorySpec, Injection, amsterdam, generate, write_history
+from alerts.windows import Window
 from klantstem.config import AlertConfig, parse_config
 from warehouse.connection import connect
 from warehouse.migrate import migrate
