@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -45,6 +47,59 @@ class _Strict(BaseModel):
         return value
 
 
+@dataclass(frozen=True)
+class SourceType:
+    """One kind of source: everything the config knows about it. Adding a source type is an entry
+    in ``SOURCE_TYPES``, its spider (named after the type), its fixture and docs/sources.md."""
+
+    kind: Literal["review", "post"]  # reviews are about the brand; posts only where they name it
+    fields: frozenset[str] = frozenset()  # the type-specific ``Source`` fields it reads
+    requires: tuple[tuple[Callable[[Source], object], str], ...] = ()  # (holds, error message)
+    default_url: str | None = None  # its public host; ``url`` points elsewhere only for tests/mirrors
+    url_from: str | None = None  # without a url: the first entry of this list field
+    defaults: Mapping[str, str] = field(default_factory=dict)  # field defaults for this type
+
+    @property
+    def keyword_based(self) -> bool:
+        """Post sources keep only texts that mention the brand (its ``keywords``/``exclude``)."""
+        return self.kind == "post"
+
+
+def _required(name: str, holds: Callable[[Source], object], why: str) -> tuple[Callable[[Source], object], str]:
+    return holds, f"{name}: required for type {why}"
+
+
+SOURCE_TYPES: dict[str, SourceType] = {
+    "trustpilot": SourceType("review"),
+    "jsonld": SourceType("review"),
+    "kiyoh": SourceType("review", frozenset({"location_id", "tenant_id"}), (
+        (lambda s: s.location_id or not s.tenant_id, "tenant_id: only used with location_id (the Kiyoh publication API)"),
+    )),
+    "appstore": SourceType("review", frozenset({"app_id", "country"}), (
+        _required("app_id", lambda s: s.app_id and s.app_id.isdigit(), "'appstore': the digits after /id in the App Store link"),
+    ), default_url="https://itunes.apple.com", defaults={"country": "nl"}),
+    "googleplay": SourceType("review", frozenset({"app_id", "country", "language"}), (
+        _required("app_id", lambda s: s.app_id and _PACKAGE.match(s.app_id),
+                  "'googleplay': the package name after ?id= (e.g. nl.snelkoop.app)"),
+    ), default_url="https://play.google.com", defaults={"country": "nl", "language": "nl"}),
+    "reddit": SourceType("post", frozenset({"subreddits"}), (
+        _required("subreddits", lambda s: s.subreddits, "'reddit' (at least one subreddit name)"),
+    ), default_url="https://www.reddit.com"),
+    "mastodon": SourceType("post", frozenset({"hashtags", "query"}), (
+        _required("hashtags", lambda s: s.hashtags or s.query, "'mastodon' (or query)"),
+    )),
+    "rss": SourceType("post", frozenset({"feeds"}), url_from="feeds"),
+    "bluesky": SourceType("post", frozenset({"language", "query"}), default_url="https://bsky.social"),
+    "google_places": SourceType("review", frozenset({"place_id", "language"}), (
+        _required("place_id", lambda s: s.place_id, "'google_places' (the ChIJ... id of the place)"),
+    ), default_url="https://places.googleapis.com", defaults={"language": "nl"}),
+    "google_business": SourceType("review", frozenset({"account_id", "location_id"}), (
+        _required("account_id and location_id", lambda s: s.account_id and s.location_id, "'google_business'"),
+    ), default_url="https://mybusiness.googleapis.com"),
+}
+SourceTypeName = Literal[tuple(SOURCE_TYPES)]  # type: ignore[valid-type]  # the table is the one list
+
+
 class Source(_Strict):
     """One place to crawl for one brand.
 
@@ -53,10 +108,7 @@ class Source(_Strict):
     renaming it makes old and new mentions look like different sources.
     """
 
-    type: Literal[
-        "trustpilot", "jsonld", "kiyoh", "appstore", "googleplay", "reddit", "mastodon", "rss", "bluesky",
-        "google_places", "google_business",
-    ]
+    type: SourceTypeName
     url: HttpUrl = Field(
         default=None,  # type: ignore[assignment]  # filled per type by _type_defaults, else required
         description="Start page, API base or Mastodon instance; appstore, googleplay, reddit and bluesky "
@@ -104,7 +156,7 @@ class Source(_Strict):
     @property
     def uses_brand_keywords(self) -> bool:
         """Post sources keep only texts that mention the brand (its ``keywords``/``exclude``)."""
-        return self.type in KEYWORD_SOURCE_TYPES
+        return SOURCE_TYPES[self.type].keyword_based
 
     def spider_arguments(self) -> dict[str, str]:
         """The type-specific fields that are set, as ``-a`` values (lists as JSON arrays)."""
@@ -124,17 +176,19 @@ class Source(_Strict):
         """Public hosts and the store country where the config leaves them out."""
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
             return data
+        kind = SOURCE_TYPES.get(data["type"])
+        if kind is None:
+            return data
         data = dict(data)
-        kind = data["type"]
         if data.get("url") is None:
-            if kind in DEFAULT_SOURCE_URLS:
-                data["url"] = DEFAULT_SOURCE_URLS[kind]
-            elif kind == "rss" and isinstance(data.get("feeds"), list) and data["feeds"]:
-                data["url"] = data["feeds"][0]
-        if kind in ("appstore", "googleplay") and data.get("country") is None:
-            data["country"] = "nl"
-        if kind in ("googleplay", "google_places") and data.get("language") is None:
-            data["language"] = "nl"
+            first = data.get(kind.url_from) if kind.url_from else None
+            if kind.default_url:
+                data["url"] = kind.default_url
+            elif isinstance(first, list) and first:
+                data["url"] = first[0]
+        for name, value in kind.defaults.items():
+            if data.get(name) is None:
+                data[name] = value
         return data
 
     @field_validator("url", "feeds")
@@ -175,50 +229,23 @@ class Source(_Strict):
             if self.type not in types and getattr(self, name) not in (None, []):
                 users = ", ".join(sorted(types))
                 raise ValueError(f"{name}: not used by type {self.type!r} (only by {users})")
+        kind = SOURCE_TYPES[self.type]
         if self.url is None:
-            hint = " (or feeds)" if self.type == "rss" else ""
+            hint = f" (or {kind.url_from})" if kind.url_from else ""
             raise ValueError(f"url{hint}: required for type {self.type!r}")
-        if self.type == "appstore" and not (self.app_id and self.app_id.isdigit()):
-            raise ValueError("app_id: required for type 'appstore': the digits after /id in the App Store link")
-        if self.type == "googleplay" and not (self.app_id and _PACKAGE.match(self.app_id)):
-            raise ValueError("app_id: required for type 'googleplay': the package name after ?id= (e.g. nl.snelkoop.app)")
-        if self.type == "reddit" and not self.subreddits:
-            raise ValueError("subreddits: required for type 'reddit' (at least one subreddit name)")
-        if self.type == "mastodon" and not (self.hashtags or self.query):
-            raise ValueError("hashtags: required for type 'mastodon' (or query)")
-        if self.type == "google_places" and not self.place_id:
-            raise ValueError("place_id: required for type 'google_places' (the ChIJ... id of the place)")
-        if self.type == "google_business" and not (self.account_id and self.location_id):
-            raise ValueError("account_id and location_id: required for type 'google_business'")
-        if self.tenant_id and not self.location_id:
-            raise ValueError("tenant_id: only used with location_id (the Kiyoh publication API)")
+        for holds, message in kind.requires:
+            if not holds(self):
+                raise ValueError(message)
         return self
 
 
-#: Public hosts of the sources that have one; ``url`` points elsewhere only for tests/mirrors.
-DEFAULT_SOURCE_URLS: dict[str, str] = {
-    "appstore": "https://itunes.apple.com",
-    "googleplay": "https://play.google.com",
-    "reddit": "https://www.reddit.com",
-    "bluesky": "https://bsky.social",
-    "google_places": "https://places.googleapis.com",
-    "google_business": "https://mybusiness.googleapis.com",
-}
-#: Source types whose texts are kept only when they mention the brand.
-KEYWORD_SOURCE_TYPES = frozenset({"reddit", "mastodon", "rss", "bluesky"})
+#: Derived from ``SOURCE_TYPES``, for the spiders and the flow.
+DEFAULT_SOURCE_URLS: dict[str, str] = {name: t.default_url for name, t in SOURCE_TYPES.items() if t.default_url}
+KEYWORD_SOURCE_TYPES = frozenset(name for name, t in SOURCE_TYPES.items() if t.keyword_based)
 #: The type-specific ``Source`` fields and the types that use them.
 SOURCE_TYPE_FIELDS: dict[str, frozenset[str]] = {
-    "app_id": frozenset({"appstore", "googleplay"}),
-    "country": frozenset({"appstore", "googleplay"}),
-    "language": frozenset({"googleplay", "bluesky", "google_places"}),
-    "subreddits": frozenset({"reddit"}),
-    "hashtags": frozenset({"mastodon"}),
-    "query": frozenset({"mastodon", "bluesky"}),
-    "feeds": frozenset({"rss"}),
-    "place_id": frozenset({"google_places"}),
-    "account_id": frozenset({"google_business"}),
-    "location_id": frozenset({"google_business", "kiyoh"}),
-    "tenant_id": frozenset({"kiyoh"}),
+    attr: frozenset(name for name, t in SOURCE_TYPES.items() if attr in t.fields)
+    for attr in Source.model_fields if any(attr in t.fields for t in SOURCE_TYPES.values())
 }
 _SUBREDDIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
 _HASHTAG = re.compile(r"^\w+$")
