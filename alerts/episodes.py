@@ -23,10 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from alerts.findings import Evaluation, Finding, Key
+from alerts.findings import Evaluation, Finding, Key, effect_text
 from alerts.history import ALL, local_day
 from alerts.rules import rule
-from alerts.text import effect_text, peak_text
 from klantstem.config import AlertConfig
 
 NOTIFY_EVENTS = ("new", "worse", "level_shift", "recovered")
@@ -126,6 +125,11 @@ class AlertEvent:
             return f"LEVEL SHIFT {ref}{scope} {label}: {what}; treated as the new normal"
         text = effect_text(self.finding) if self.finding else ""
         return f"{self.event.upper()} {ref}{scope} {label}: {text}"
+
+
+def peak_text(a: Episode) -> str:
+    """The episode's peak in its rule's words."""
+    return rule(a.rule).peak(a)
 
 
 class EpisodeBook:

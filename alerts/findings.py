@@ -10,6 +10,7 @@ import numpy as np
 from alerts.history import History
 from alerts.rules import rule as rule_named
 from alerts.stats import TestResult
+from alerts.text import window_text
 from alerts.windows import Window
 
 Key = tuple[str, str, str]  # (rule, brand, source)
@@ -41,9 +42,12 @@ class Finding:
         return (self.rule, self.brand, self.source)
 
     def describe(self) -> str:
-        from alerts.text import effect_text
-
         return f"{self.brand}/{self.source} {rule_named(self.rule).label}: {effect_text(self)}"
+
+
+def effect_text(f: Finding) -> str:
+    """'45% negative (54 of 120) in the 24 h up to ..., usually 12% (+33 points)'."""
+    return rule_named(f.rule).effect(f, window_text(f.window))
 
 
 # Each rule's test: (effect or None when there is too little volume to judge, finding or None).

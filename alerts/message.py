@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from alerts.details import Details
-from alerts.episodes import AlertEvent
-from alerts.findings import Key
+from alerts.episodes import AlertEvent, peak_text
+from alerts.findings import Key, effect_text
 from alerts.history import ALL, AMSTERDAM
 from alerts.markup import untrusted, untrusted_url
 from alerts.rules import rule
-from alerts.text import effect_text, peak_text, stars
+from alerts.text import stars
 
 _EVENT_ORDER = {"new": 0, "worse": 1, "level_shift": 2, "recovered": 3}
 

@@ -1,21 +1,12 @@
-"""Findings and alerts in words, for events, messages and the run summary.
-
-The rule-specific sentence comes from the rule (``Rule.effect``, ``Rule.peak``); the
-pieces every rule uses (p-values, windows, stars) are here.
-"""
+"""The pieces every rule's wording uses (p-values, windows, stars, how a quiet scope was
+judged); the rule-specific sentences come from the rule (``Rule.effect``, ``Rule.peak``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from alerts.history import AMSTERDAM
-from alerts.rules import rule
-
-if TYPE_CHECKING:
-    from alerts.episodes import Episode
-    from alerts.findings import Finding
-    from alerts.windows import Window
+from alerts.windows import Window
 
 
 def p_text(p_value: float) -> str:
@@ -34,18 +25,9 @@ def window_text(window: Window) -> str:
     return f"in the {round((end - start).total_seconds() / 3600)} h up to {end:%a %d %b %H:%M}"
 
 
-def judged_text(f: Finding) -> str:
+def judged_text(judged: str | None) -> str:
     """'; judged on the review stream ...' for a quiet scope's finding, else ''."""
-    return f"; judged {f.judged}" if f.judged else ""
-
-
-def effect_text(f: Finding) -> str:
-    """'45% negative (54 of 120) in the 24 h up to ..., usually 12% (+33 points)'."""
-    return rule(f.rule).effect(f, window_text(f.window))
-
-
-def peak_text(a: Episode) -> str:
-    return rule(a.rule).peak(a)
+    return f"; judged {judged}" if judged else ""
 
 
 def stars(normalised: float) -> str:

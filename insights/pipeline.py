@@ -27,12 +27,12 @@ from insights.aspects import AspectTagger
 from insights.db import insert_rows, insert_table
 from insights.drivers import compute_key_drivers, store_key_drivers
 from insights.emerging import compute_emerging, store_emerging
+from insights.reference import prepare_insights
 from insights.survey import retag_survey_answers
-from insights.tagging import brand_words, tag_texts, tagger_for
+from insights.tagging import brand_words, tag_texts
 from klantstem.clock import AMSTERDAM, today_amsterdam
 from klantstem.config import MonitorConfig
 from warehouse.connection import connect, transaction
-from warehouse.migrate import migrate
 from warehouse.models import scoring_model
 
 log = logging.getLogger(__name__)
@@ -82,26 +82,6 @@ class InsightsResult:
             f"{self.survey_answers_tagged} survey answers tagged, {self.key_driver_rows} key-driver rows, "
             f"{self.emerging_terms} emerging terms, {self.seconds:.1f} s"
         )
-
-
-def _store_reference(con, config: MonitorConfig, tagger: AspectTagger) -> None:
-    """The aspect list and the brands (own or competitor) the views join to."""
-    with transaction(con):
-        con.execute("DELETE FROM insight_aspects")
-        insert_rows(con, "insight_aspects", ["aspect", "label", "position"],
-                    [[a.key, a.label, a.position] for a in tagger.lexicon.aspects])
-        con.execute("DELETE FROM insight_brands")
-        insert_rows(con, "insight_brands", ["brand", "own", "position"],
-                    [[b.name, b.own, i] for i, b in enumerate(config.brands, start=1)])
-
-
-def prepare_insights(config: MonitorConfig) -> AspectTagger:
-    """Migrate and write the aspect list and brands; returns the tagger for the config."""
-    tagger = tagger_for(config)
-    with connect(config.warehouse.path, timeout_s=config.warehouse.lock_timeout_s) as con:
-        migrate(con)
-        _store_reference(con, config, tagger)
-    return tagger
 
 
 def _pending_mentions(con, version: str) -> list[tuple[str, str, str, bool]]:
@@ -227,7 +207,9 @@ def score_aspect_sentences(config: MonitorConfig, scorer: SentenceScorer | None 
             if not total or (not stale and (not latest or latest[0][0] == known)):
                 return 0, known
     if scorer is None:
-        from sentiment import load_scorer  # torch import is slow: only when there is work
+        from sentiment import (
+            load_scorer,  # torch import is slow: only when there is work
+        )
 
         scorer = load_scorer(model, batch_size=settings.batch_size, max_length=settings.max_length)
     model_id = scorer.model_id

@@ -45,6 +45,7 @@ import pyarrow as pa
 
 from insights.aspects import AspectTagger
 from insights.db import insert_table
+from insights.reference import prepare_insights
 from insights.tagging import brand_words
 from insights.text import fold, terms
 from klantstem.config import MonitorConfig
@@ -355,8 +356,6 @@ def import_survey(
     ``survey`` names the survey that answers without a response id belong to (default: the
     file name); give an earlier file's name to import a longer export of the same survey.
     """
-    from insights.pipeline import prepare_insights  # pipeline imports this module
-
     path = Path(path)
     read = parse_survey(path, sheet)
     answers = read.answers

@@ -31,7 +31,7 @@ import os
 import re
 import unicodedata
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, NamedTuple, Self
+from typing import TYPE_CHECKING, NamedTuple, Protocol, Self
 
 from scrapy.exceptions import DropItem
 from w3lib.html import remove_tags, replace_entities
@@ -44,7 +44,7 @@ from spiders.items import ReviewItem, ScrapedNumber
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from spiders.spiders import ReviewSpider
+    from spiders.brands import BrandMatcher
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +197,17 @@ def resolve_external_id(item: ReviewItem, allow_fallback: bool, salt: str = "") 
 # ------------------------------------------------------------------------- pipelines
 
 
+class SourceSpider(Protocol):
+    """What the pipelines read from the spider (``spiders.base.ReviewSpider``)."""
+
+    id_fallback: bool
+    id_salt: str
+    text_is_html: bool
+    brand_filter: bool
+    seen_ids: frozenset[str]
+    brand_matcher: BrandMatcher | None
+
+
 class _CrawlerPipeline:
     """Keeps the crawler, the way Scrapy 2.13+ wants pipelines to reach spider and stats."""
 
@@ -208,7 +219,7 @@ class _CrawlerPipeline:
         return cls(crawler)
 
     @property
-    def spider(self) -> ReviewSpider:
+    def spider(self) -> SourceSpider:
         return self.crawler.spider  # type: ignore[return-value]
 
     def count(self, key: str) -> None:
@@ -344,7 +355,7 @@ class BrandMatchPipeline(_CrawlerPipeline):
     """
 
     def process_item(self, item: ReviewItem) -> ReviewItem:
-        matcher = getattr(self.spider, "brand_matcher", None)
+        matcher = self.spider.brand_matcher
         if matcher is None:
             return item
         result = matcher.check("\n".join(part for part in (item.title, item.text) if part))

@@ -93,5 +93,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = list(STAGING_FIELDS)  # the contract's columns, in its order
 LOG_LEVEL = "INFO"
 
+# The stats file above is written by this extension when the spider closes.
+EXTENSIONS = {"spiders.stats.CrawlStatsWriter": 500}
 KLANTSTEM_STATS_FILE: str | None = None
 KLANTSTEM_DRIFT_THRESHOLD = _DEFAULTS.max_drop_share

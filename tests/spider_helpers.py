@@ -16,8 +16,8 @@ from scrapy.utils.misc import load_object
 from scrapy.utils.test import get_crawler
 
 from spiders import settings as project_settings
+from spiders.base import ReviewSpider
 from spiders.items import ReviewItem
-from spiders.spiders import ReviewSpider
 
 TEST_SALT = "test-salt-not-secret"
 # Loopback demo: no politeness delays; retries stay on (the 500 route exercises them).

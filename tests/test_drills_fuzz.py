@@ -29,7 +29,7 @@ from scrapy.http import Request, TextResponse
 from flows.crawl import CrawlJob
 from klantstem.config import Brand, Source
 from spiders import PageParseError
-from spiders.spiders import PageResult, ReviewSpider
+from spiders.base import PageResult, ReviewSpider
 from spiders.spiders import appstore, bluesky, googleplay, jsonld, kiyoh, mastodon, reddit, rss, trustpilot
 from tests.drill_helpers import report
 from tests.fault_site import jsonld_nodes, jsonld_page, reviews, trustpilot_page

@@ -56,7 +56,7 @@ def test_a_page_of_seen_ids_does_not_stop_paging_unless_a_complete_crawl_reached
 
 def test_stopping_at_max_pages_before_the_watermark_is_not_complete_and_says_so(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("KLANTSTEM_AUTHOR_SALT", TEST_SALT)
-    from spiders.spiders import build_summary
+    from spiders.stats import build_summary
 
     crawler = make_crawler(TrustpilotSpider, url="https://tp.example/review/x", brand="B", max_pages=1,
                            stop_ids=_ids_file(tmp_path, "stop.txt", ["old"]))

@@ -11,8 +11,8 @@ from scrapy.http import HtmlResponse
 
 from flows.crawl import page_ids_file
 from flows.steps import read_page_ids
+from spiders.base import PAGE_IDS_FILE_SETTING
 from spiders.pipelines import fallback_external_id
-from spiders.spiders import PAGE_IDS_FILE_SETTING
 from spiders.spiders.jsonld import JsonLdSpider
 from tests.spider_helpers import TEST_SALT, make_crawler
 from tests.warehouse_helpers import row, table

@@ -20,7 +20,8 @@ from flows.daily import _reports
 from flows.summary import RunSummary
 from spiders import PageParseError
 from spiders.drift import assess
-from spiders.spiders import appstore, build_summary, kiyoh, rss, trustpilot
+from spiders.spiders import appstore, kiyoh, rss, trustpilot
+from spiders.stats import build_summary
 from tests.spider_helpers import make_crawler
 from warehouse.connection import connect
 from warehouse.crawl_runs import record_crawl_runs

@@ -13,7 +13,7 @@ from twisted.python.failure import Failure
 from klantstem.limits import MAX_STORED_CHARS
 from spiders.items import ReviewItem
 from spiders.pipelines import normalise_rating, normalise_timestamp, to_float
-from spiders.spiders import build_summary
+from spiders.stats import build_summary
 from spiders.spiders.jsonld import JsonLdSpider
 from spiders.spiders.trustpilot import TrustpilotSpider
 from tests.spider_helpers import TEST_SALT, make_crawler, run_pipelines

@@ -17,9 +17,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from spiders import CrawlSetupError, PageParseError
+from spiders.base import PageResult
 from spiders.items import ReviewItem
 from spiders.middlewares import RATE_LIMIT_META
-from spiders.spiders import PageResult, appstore, bluesky, build_summary, googleplay, kiyoh, mastodon, reddit, rss
+from spiders.spiders import appstore, bluesky, googleplay, kiyoh, mastodon, reddit, rss
+from spiders.stats import build_summary
 from tests.source_fixtures import fixture_json, fixture_text
 from tests.spider_helpers import make_crawler
 

@@ -9,7 +9,14 @@ import pytest
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
-from klantstem.config import DEFAULT_SOURCE_URLS, SOURCE_TYPE_FIELDS, SOURCE_TYPES, ConfigError, Source, parse_config
+from klantstem.config import (
+    DEFAULT_SOURCE_URLS,
+    SOURCE_TYPE_FIELDS,
+    SOURCE_TYPES,
+    ConfigError,
+    Source,
+    parse_config,
+)
 
 
 def _config(source: str) -> str:

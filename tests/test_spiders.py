@@ -34,7 +34,7 @@ from spiders.pipelines import (
     normalise_timestamp,
     resolve_external_id,
 )
-from spiders.spiders import build_summary
+from spiders.stats import build_summary
 from spiders.spiders.jsonld import JsonLdSpider, extract_reviews
 from spiders.spiders.jsonld import next_page_url as jsonld_next_page_url
 from spiders.spiders.jsonld import review_item as jsonld_item

@@ -21,22 +21,23 @@ if TYPE_CHECKING:
     import duckdb
     import numpy as np
 
-    from alerts.episodes import Episode
-    from alerts.findings import Finding, Key, RuleResult
     from alerts.history import History
     from alerts.windows import Window
     from klantstem.config import AlertConfig
 
+    # Findings (``alerts.findings.Finding``) and episodes (``alerts.episodes.Episode``) are
+    # ``Any`` here: those modules look rules up, so this one must not import them.
+
     #: A statistical test on one scope's window: (history, scope, window, baseline days, config,
     #: weekday weights of the window, number of tests for Bonferroni) -> (effect, finding).
-    Test = Callable[[History, int, Window, np.ndarray, AlertConfig, np.ndarray, int], RuleResult]
+    Test = Callable[[History, int, Window, np.ndarray, AlertConfig, np.ndarray, int], tuple[float | None, Any]]
     #: The same for a quiet scope, on its review stream: (history, scope, run time, config,
     #: days with alerts, first baseline day after a level shift, tests) -> (effect, finding).
-    QuietTest = Callable[[History, int, datetime, AlertConfig, Sequence[tuple[date, date]], date | None, int], RuleResult]
+    QuietTest = Callable[[History, int, datetime, AlertConfig, Sequence[tuple[date, date]], date | None, int],
+                         tuple[float | None, Any]]
     #: Findings read from the warehouse rather than from the mention history: (con, brands, run
     #: time) -> (findings, measured effect per key).
-    Collect = Callable[[duckdb.DuckDBPyConnection, list[str], datetime],
-                       tuple[dict[Key, Finding], dict[Key, float]]]
+    Collect = Callable[[duckdb.DuckDBPyConnection, list[str], datetime], tuple[dict[Any, Any], dict[Any, float]]]
 
 #: Which mentions an alert is about, for its top terms, examples and per-source counts
 #: (``alerts.details``); None: not about mentions (source health).
@@ -57,9 +58,9 @@ class Rule:
     family: str  # a level shift closes the related open alerts of the same family with it
     settings: Callable[[AlertConfig], Any]  # its section of [alerts]: enabled, min_volume, ...
     recovery: Callable[[AlertConfig], float]  # an open alert is back to normal when its effect is below this
-    effect: Callable[[Finding, str], str]  # the finding in words, given its window in words
-    peak: Callable[[Episode], str]  # the episode's peak in words ("+33 points")
-    headline: Callable[[Episode, Finding, str], str]  # message title after "brand: ", given " (worse)" or ""
+    effect: Callable[[Any, str], str]  # (finding, its window in words) -> the finding in words
+    peak: Callable[[Any], str]  # episode -> its peak in words ("+33 points")
+    headline: Callable[[Any, Any, str], str]  # (episode, finding, " (worse)" or "") -> message title after "brand: "
     test: Test | None = None
     quiet: QuietTest | None = None  # a quiet scope's test; None: quiet scopes use ``test`` as usual
     quiet_metric: int | None = None  # the history metric whose baseline count makes a scope quiet

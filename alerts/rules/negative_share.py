@@ -77,7 +77,7 @@ def quiet(history: History, s: int, at: datetime, config: AlertConfig, excluded:
 def effect(f: Finding, when: str) -> str:
     return (
         f"{f.observed:.0%} negative ({f.negative} of {f.volume} scored) {when}, usually {f.expected:.0%} "
-        f"(+{f.severity * 100:.0f} points, {p_text(f.p_value)}, {f.test}{judged_text(f)})"
+        f"(+{f.severity * 100:.0f} points, {p_text(f.p_value)}, {f.test}{judged_text(f.judged)})"
     )
 
 

@@ -72,7 +72,7 @@ def quiet(history: History, s: int, at: datetime, config: AlertConfig, excluded:
 def effect(f: Finding, when: str) -> str:
     return (
         f"mean rating {stars(f.observed)} on {f.volume} rated reviews {when}, usually {stars(f.expected)} "
-        f"(-{f.severity:.2f} on the 0-1 scale, {p_text(f.p_value)}, {f.test}{judged_text(f)})"
+        f"(-{f.severity:.2f} on the 0-1 scale, {p_text(f.p_value)}, {f.test}{judged_text(f.judged)})"
     )
 
 

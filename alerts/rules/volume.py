@@ -51,7 +51,7 @@ def quiet(history: History, s: int, at: datetime, config: AlertConfig, excluded:
 def effect(f: Finding, when: str) -> str:
     return (
         f"{f.volume} mentions {when}, usually about {f.expected:.0f} "
-        f"({f.severity:.1f}x, {p_text(f.p_value)}, {f.test}{judged_text(f)})"
+        f"({f.severity:.1f}x, {p_text(f.p_value)}, {f.test}{judged_text(f.judged)})"
     )
 
 

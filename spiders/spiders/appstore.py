@@ -37,8 +37,8 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from spiders import PageParseError
+from spiders.base import PageResult, ReviewSpider, dig, load_json, string_arg
 from spiders.items import ReviewItem
-from spiders.spiders import PageResult, ReviewSpider, dig, load_json, string_arg
 
 FEED_PAGES = 10
 RATING_SCALE = (1, 5)

@@ -31,8 +31,8 @@ from scrapy.http import Request, Response, TextResponse
 from w3lib.url import add_or_replace_parameter
 
 from spiders import PageParseError
+from spiders.base import PageResult, ReviewSpider, dig, load_json, string_arg
 from spiders.items import ReviewItem
-from spiders.spiders import PageResult, ReviewSpider, dig, load_json, string_arg
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,6 @@ class BlueskySpider(ReviewSpider):
     """Posts found by ``searchPosts`` for ``-a query=...`` (default: each brand keyword)."""
 
     name = "bluesky"
-    brand_filter = True
     text_is_html = False
 
     def __init__(self, *args: Any, query: str | None = None, language: str | None = None, **kwargs: Any) -> None:

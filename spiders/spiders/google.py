@@ -42,8 +42,8 @@ from scrapy.http import Request, Response, TextResponse
 from w3lib.url import add_or_replace_parameter
 
 from spiders import PageParseError
+from spiders.base import PageResult, ReviewSpider, dig, load_json, string_arg
 from spiders.items import ReviewItem
-from spiders.spiders import PageResult, ReviewSpider, dig, load_json, string_arg
 
 logger = logging.getLogger(__name__)
 

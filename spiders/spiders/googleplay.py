@@ -31,8 +31,8 @@ from urllib.parse import urlencode
 from scrapy.http import Request, TextResponse
 
 from spiders import PageParseError
+from spiders.base import PageResult, ReviewSpider, epoch_to_iso, string_arg
 from spiders.items import ReviewItem
-from spiders.spiders import PageResult, ReviewSpider, epoch_to_iso, string_arg
 
 RPC_ID = "oCPfdb"
 SORT_NEWEST = 2

@@ -25,8 +25,8 @@ from parsel import Selector
 from scrapy.http import TextResponse
 
 from spiders import PageParseError
+from spiders.base import PageResult, ReviewSpider, dig
 from spiders.items import ReviewItem
-from spiders.spiders import PageResult, ReviewSpider, dig
 
 logger = logging.getLogger(__name__)
 

@@ -54,8 +54,8 @@ from scrapy.http import Request, Response, TextResponse
 from w3lib.url import add_or_replace_parameter
 
 from spiders import PageParseError
+from spiders.base import PageResult, ReviewSpider, dig, load_json, string_arg
 from spiders.items import ReviewItem
-from spiders.spiders import PageResult, ReviewSpider, dig, load_json, string_arg
 from spiders.spiders.jsonld import author_name, find_reviews, json_ld_blocks
 
 RATING_SCALE = (1, 10)

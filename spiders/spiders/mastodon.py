@@ -34,10 +34,10 @@ from scrapy.http import Request, Response, TextResponse
 from w3lib.url import add_or_replace_parameter
 
 from spiders import PageParseError, refuse_to_start
+from spiders.base import PageResult, ReviewSpider, dig, load_json
 from spiders.brands import parse_list_arg
 from spiders.items import ReviewItem
 from spiders.pipelines import clean_text
-from spiders.spiders import PageResult, ReviewSpider, dig, load_json
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,6 @@ class MastodonSpider(ReviewSpider):
     """``-a hashtags=snelkoop,webwinkel`` and/or ``-a query=...`` on the instance ``url``."""
 
     name = "mastodon"
-    brand_filter = True
 
     def __init__(self, *args: Any, hashtags: str | None = None, query: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

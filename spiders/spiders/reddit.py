@@ -29,9 +29,9 @@ from scrapy.http import Request, Response, TextResponse
 from w3lib.url import add_or_replace_parameter
 
 from spiders import PageParseError, refuse_to_start
+from spiders.base import PageResult, ReviewSpider, dig, epoch_to_iso, load_json
 from spiders.brands import parse_list_arg
 from spiders.items import ReviewItem
-from spiders.spiders import PageResult, ReviewSpider, dig, epoch_to_iso, load_json
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,6 @@ class RedditSpider(ReviewSpider):
     """New posts and comments of ``-a subreddits=thenetherlands,nederlands`` mentioning the brand."""
 
     name = "reddit"
-    brand_filter = True
     text_is_html = False  # raw_json=1: texts as typed, no HTML escaping
     min_download_delay = 6.0  # ~10 requests/min: Reddit's limit for clients without OAuth
 

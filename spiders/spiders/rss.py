@@ -40,10 +40,10 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from spiders import PageParseError
+from spiders.base import PageResult, ReviewSpider
 from spiders.brands import parse_list_arg
 from spiders.items import ReviewItem
 from spiders.pipelines import clean_text
-from spiders.spiders import PageResult, ReviewSpider
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,6 @@ class RssSpider(ReviewSpider):
     """Articles from ``url`` and ``-a feeds=[...]`` that mention the brand."""
 
     name = "rss"
-    brand_filter = True
     id_fallback = True  # entries without guid and link get the contract's hash
     text_is_html = False  # summaries are cleaned in entry_item; article text is plain
 

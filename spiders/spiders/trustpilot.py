@@ -35,8 +35,8 @@ from w3lib.url import add_or_replace_parameter
 
 from klantstem.provenance import trustpilot_provenance
 from spiders import PageParseError
+from spiders.base import PageResult, ReviewSpider, dig
 from spiders.items import ReviewItem
-from spiders.spiders import PageResult, ReviewSpider, dig
 
 RATING_SCALE = (1, 5)
 LOGIN_WALL_PAGE = 10
