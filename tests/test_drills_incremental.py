@@ -1,5 +1,5 @@
 """Drill "cost grows with new data, not history": the incrementally maintained tables of
-migration 004 give exactly the answers the reference views (010, 020) compute from scratch,
+migration 004 give exactly the answers computed from scratch (the macros of views 010, 020),
 after any mix of new mentions, edited texts, moved dates, relabelled origins (organic/invited),
 several models and re-scoring;
 rows written past them are never missed; a load touches only its own days."""
@@ -20,17 +20,8 @@ from warehouse.load import upsert_mentions
 from warehouse.migrate import migrate
 from warehouse.scores import SCORE_SCHEMA, pending_texts, store_scores
 
-VIEWS = Path(__file__).resolve().parent.parent / "warehouse" / "views"
-
-
-def _reference(view_file: str) -> str:
-    """The SELECT of a reference view file (010/020), for comparing with the maintained view."""
-    sql = (VIEWS / view_file).read_text(encoding="utf-8")
-    return sql[sql.index(" AS\n") + 4 :].rstrip().rstrip(";")
-
-
-REF_MENTIONS = _reference("010_mentions_scored.sql")
-REF_DAILY = _reference("020_daily_sentiment.sql").replace("FROM mentions_scored", f"FROM ({REF_MENTIONS})")
+REF_MENTIONS = "SELECT * FROM mentions_scored_from_base(true)"
+REF_DAILY = "SELECT * FROM daily_sentiment_from_base(true)"
 
 
 def _rows(con, sql: str) -> list[tuple]:

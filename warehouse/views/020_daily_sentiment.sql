@@ -1,13 +1,12 @@
--- Reference definition, computed from the base tables on every query. In a warehouse with
--- migration 004, 050_incremental.sql replaces daily_sentiment with the same columns read from the
--- incrementally maintained tables (and falls back to this computation when they lag).
 -- Daily sentiment per brand and source (Amsterdam calendar days), plus one row per brand
--- and day over all sources (source = 'all'): the line a reputation manager looks at first.
+-- and day over all sources (source = 'all'), computed from the base tables
+-- (mentions_scored_from_base, 010): the view daily_sentiment (050_incremental.sql) reads the
+-- maintained daily aggregates and uses this as its fallback half while they lag.
 -- Shares are of *scored* mentions, so a day whose texts are not scored yet does not look
 -- artificially positive; `scored` says how many that is. The headline columns are the organic
 -- population (everything not invited by the company); the invited_* columns stand beside them
 -- and total_volume / invited_share say how the day was mixed (docs/provenance.md).
-CREATE OR REPLACE VIEW daily_sentiment AS
+CREATE OR REPLACE MACRO daily_sentiment_from_base(recompute) AS TABLE
 SELECT
     day,
     brand,
@@ -28,5 +27,9 @@ SELECT
     avg(rating_normalised) FILTER (WHERE i)   AS invited_mean_rating_normalised,
     count(*)                            AS total_volume,
     count(*) FILTER (WHERE i) / count(*)      AS invited_share
-FROM (SELECT *, population = 'organic' AS o, population = 'invited' AS i FROM mentions_scored)
+FROM (SELECT *, population = 'organic' AS o, population = 'invited' AS i FROM mentions_scored_from_base(recompute))
 GROUP BY GROUPING SETS ((day, brand, source), (day, brand));
+
+-- The views from 030 on are created against this; 050_incremental.sql then puts the maintained
+-- daily aggregates in front of it (same columns).
+CREATE OR REPLACE VIEW daily_sentiment AS SELECT * FROM daily_sentiment_from_base(true);

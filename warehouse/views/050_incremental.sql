@@ -1,11 +1,11 @@
 -- mentions_scored and daily_sentiment on the incrementally maintained tables of migration 004
--- (current_scores, daily_aggregates): same names and columns as 010 and 020, which they
--- replace in a migrated warehouse, but the cost of a query grows with the days it asks for,
--- not with the history. A filter on day, published_at, brand or source skips the rest.
+-- (current_scores, daily_aggregates): the same columns as their computation from the base
+-- tables (010, 020), but the cost of a query grows with the days it asks for, not with the
+-- history. A filter on day, published_at, brand or source skips the rest.
 
 -- Do the maintained tables account for every mention and score? false after rows were written
 -- by hand (or by a test fixture) past warehouse.load/scores; then the views below compute
--- everything from mentions and sentiment_scores, as 010/020 do, until the next daily run or
+-- everything from mentions and sentiment_scores (010, 020) until the next daily run or
 -- `klantstem warehouse rebuild` rebuilds the tables.
 CREATE OR REPLACE VIEW warehouse_sync_status AS
 SELECT
@@ -19,46 +19,10 @@ FROM (SELECT (SELECT count(*) FROM mentions) AS mentions_rows,
              (SELECT count(*) FROM sentiment_scores) AS scores_rows) AS n
 LEFT JOIN (SELECT * FROM warehouse_sync LIMIT 1) AS s ON true;
 
--- mentions_scored computed from mentions and sentiment_scores (as 010 does), with rows only
--- while warehouse_sync_status.in_sync is false: the fallback half of mentions_scored. The
--- check sits on each table it reads, so while in sync nothing is scanned or ranked.
+-- The fallback half of mentions_scored: computed from mentions and sentiment_scores (010), with
+-- rows only while warehouse_sync_status.in_sync is false.
 CREATE OR REPLACE VIEW mentions_scored_recomputed AS
-SELECT
-    m.mention_id,
-    m.brand,
-    m.source,
-    m.kind,
-    m.url,
-    m.published_at,
-    amsterdam_day(m.published_at) AS day,
-    m.title,
-    m.text,
-    m.rating,
-    m.rating_normalised,
-    m.author,
-    m.reply IS NOT NULL                           AS has_reply,
-    coalesce(s.language, m.language)              AS language,
-    coalesce(k.label, s.label)                    AS sentiment,
-    CAST(coalesce(k.label, s.label) = 'neg' AS INTEGER) AS is_negative,
-    CAST(coalesce(k.label, s.label) = 'neu' AS INTEGER) AS is_neutral,
-    CAST(coalesce(k.label, s.label) = 'pos' AS INTEGER) AS is_positive,
-    coalesce(label_polarity(k.label), s.score)    AS sentiment_score,
-    s.model_id,
-    s.scored_at,
-    s.label                                       AS model_sentiment,
-    k.label IS NOT NULL                           AS corrected,
-    m.provenance,
-    m.verification,
-    m.provenance_raw,
-    CASE WHEN m.provenance = 'invited' THEN 'invited' ELSE 'organic' END AS population
-FROM (
-    SELECT m.* FROM mentions AS m, (SELECT 1 FROM warehouse_sync_status WHERE NOT in_sync) AS gate
-) AS m
-LEFT JOIN sentiment_corrections AS k USING (mention_id)
-LEFT JOIN (
-    SELECT s.* FROM sentiment_scores AS s, (SELECT 1 FROM warehouse_sync_status WHERE NOT in_sync) AS gate
-    QUALIFY row_number() OVER (PARTITION BY s.mention_id ORDER BY s.scored_at DESC, s.model_id) = 1
-) AS s USING (mention_id);
+SELECT * FROM mentions_scored_from_base((SELECT NOT in_sync FROM warehouse_sync_status));
 
 -- Every mention with its current sentiment: a person's correction where there is one, else the
 -- most recent score of any model (model_sentiment keeps the model's own label).
@@ -129,25 +93,4 @@ FROM (SELECT *, population = 'organic' AS o, population = 'invited' AS i FROM da
 CROSS JOIN (SELECT 1 FROM warehouse_sync_status WHERE in_sync) AS gate
 GROUP BY GROUPING SETS ((a.day, a.brand, a.source), (a.day, a.brand))
 UNION ALL
-SELECT
-    day,
-    brand,
-    coalesce(source, 'all')   AS source,
-    count(*) FILTER (WHERE o)                 AS volume,
-    count(sentiment) FILTER (WHERE o)         AS scored,
-    avg(is_negative) FILTER (WHERE o)         AS share_negative,
-    avg(is_neutral) FILTER (WHERE o)          AS share_neutral,
-    avg(is_positive) FILTER (WHERE o)         AS share_positive,
-    avg(sentiment_score) FILTER (WHERE o)     AS mean_score,
-    count(rating_normalised) FILTER (WHERE o) AS rated,
-    avg(rating_normalised) FILTER (WHERE o)   AS mean_rating_normalised,
-    count(*) FILTER (WHERE i)                 AS invited_volume,
-    count(sentiment) FILTER (WHERE i)         AS invited_scored,
-    avg(is_negative) FILTER (WHERE i)         AS invited_share_negative,
-    avg(sentiment_score) FILTER (WHERE i)     AS invited_mean_score,
-    count(rating_normalised) FILTER (WHERE i) AS invited_rated,
-    avg(rating_normalised) FILTER (WHERE i)   AS invited_mean_rating_normalised,
-    count(*)                            AS total_volume,
-    count(*) FILTER (WHERE i) / count(*)      AS invited_share
-FROM (SELECT *, population = 'organic' AS o, population = 'invited' AS i FROM mentions_scored_recomputed)
-GROUP BY GROUPING SETS ((day, brand, source), (day, brand));
+SELECT * FROM daily_sentiment_from_base((SELECT NOT in_sync FROM warehouse_sync_status));
