@@ -28,8 +28,9 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from collections import defaultdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from klantstem.loopback import LoopbackServer, Reply, Request
 
 NEWEST = datetime(2026, 11, 28, 10, tzinfo=UTC)  # the paged listing's newest review
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
@@ -79,75 +80,54 @@ class FaultSite:
         self.flaky_page_failures = flaky_page_failures
         self.hits: dict[str, list[float]] = defaultdict(list)
         self.stopping = threading.Event()
-        site = self
+        self._server = LoopbackServer(self.handle)
+        self.base_url = ""  # set on entering
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:  # quiet
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                site.handle(self)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
     def __enter__(self) -> FaultSite:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base_url = self._server.start().base_url
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stopping.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self._server.stop()
 
-    def _send(self, h: BaseHTTPRequestHandler, status: int, body: str = "", headers: dict[str, str] | None = None,
-              content_type: str = "text/html; charset=utf-8") -> None:
-        data = body.encode("utf-8")
-        h.send_response(status)
-        h.send_header("Content-Type", content_type)
-        h.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            h.send_header(name, value)
-        h.end_headers()
-        h.wfile.write(data)
-
-    def handle(self, h: BaseHTTPRequestHandler) -> None:
-        path = h.path.split("?", 1)[0]
-        self.hits[path].append(time.monotonic())
+    def handle(self, request: Request) -> Reply | None:
+        path = request.path
+        self.hits[path].append(request.at)
         count = len(self.hits[path])
         if path == "/robots.txt":
-            return self._send(h, 200, ROBOTS, content_type="text/plain")
+            return Reply(200, ROBOTS, "text/plain")
         if path == "/login":
-            return self._send(h, 200, LOGIN_PAGE)
+            return Reply(200, LOGIN_PAGE)
         parts = path.strip("/").split("/")
         if parts and parts[0] == "private":
             parts = parts[1:]
         if len(parts) != 2 or parts[0] not in ("review", "shop"):
-            return self._send(h, 404, "not found")
+            return Reply(404, "not found")
         kind, case = parts
         if kind == "review" and case == "paged":
-            return self._paged(h)
+            return self._paged(request)
         page = trustpilot_page(reviews(case)) if kind == "review" else jsonld_page(reviews(case), self.base_url)
         if case == "ok":
-            return self._send(h, 200, page)
+            return Reply(200, page)
         if case == "slowdown":
-            return self._send(h, 429, "slow down", {"Retry-After": "1"}) if count == 1 else self._send(h, 200, page)
+            return Reply(429, "slow down", headers={"Retry-After": "1"}) if count == 1 else Reply(200, page)
         if case == "ratelimited":
-            return self._send(h, 429, "slow down", {"Retry-After": "1"})
+            return Reply(429, "slow down", headers={"Retry-After": "1"})
         if case == "burst":
-            return self._send(h, 503, "busy") if count <= 2 else self._send(h, 200, page)
+            return Reply(503, "busy") if count <= 2 else Reply(200, page)
         if case == "down":
-            return self._send(h, 503, "maintenance")
+            return Reply(503, "maintenance")
         if case == "stall":
             self.stopping.wait(120)
             return None
         if case == "login":
-            return self._send(h, 302, "", {"Location": f"/login?next={path}"})
-        return self._send(h, 404, "not found")
+            return Reply(302, "", headers={"Location": f"/login?next={path}"})
+        return Reply(404, "not found")
 
     def paged_reviews(self) -> list[dict[str, Any]]:
         """The paged listing's reviews, newest first (one a day back from 2026-11-28)."""
@@ -159,13 +139,13 @@ class FaultSite:
             for i, n in enumerate(range(total, 0, -1))
         ]
 
-    def _paged(self, h: BaseHTTPRequestHandler) -> None:
-        query = h.path.split("?", 1)[1] if "?" in h.path else ""
+    def _paged(self, request: Request) -> Reply:
+        query = request.target.split("?", 1)[1] if "?" in request.target else ""
         page = int(dict(p.split("=", 1) for p in query.split("&") if "=" in p).get("page", "1"))
         key = f"/review/paged?page={page}"
         self.hits[key].append(time.monotonic())
         if page == 3 and len(self.hits[key]) <= self.flaky_page_failures:
-            return self._send(h, 500, "internal error")
+            return Reply(500, "internal error")
         per = self.PAGED_PER_PAGE
         items = self.paged_reviews()[(page - 1) * per : page * per]
-        return self._send(h, 200, trustpilot_page(items, page, self.PAGED_PAGES))
+        return Reply(200, trustpilot_page(items, page, self.PAGED_PAGES))

@@ -37,16 +37,15 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, quote, urlsplit
 
+from klantstem.loopback import LoopbackServer, Reply, Request
 from tests.spider_helpers import FAST, TEST_SALT, CrawlResult
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sources"
@@ -402,12 +401,10 @@ def kiyoh_page(path: str, query: dict[str, list[str]]) -> tuple[int, str]:
 # ------------------------------------------------------------------------- the server
 
 
-@dataclass
-class Reply:
-    status: int
-    body: str
-    content_type: str = "application/json; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
+def _reply(status: int, body: str, content_type: str = "application/json; charset=utf-8",
+           headers: dict[str, str] | None = None) -> Reply:
+    """The fixture APIs answer JSON unless a route says otherwise."""
+    return Reply(status, body, content_type, headers or {})
 
 
 @dataclass
@@ -417,55 +414,6 @@ class Fault:
     body: str
     headers: dict[str, str]
     times: int
-
-
-@dataclass(frozen=True)
-class Hit:
-    method: str
-    target: str
-    headers: dict[str, str]
-    body: str
-    at: float  # time.monotonic()
-
-    @property
-    def path(self) -> str:
-        return urlsplit(self.target).path
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _FixtureHTTPServer
-    server_version = "KlantstemSourceFixtures/0.1"
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        self._serve("GET", "")
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self._serve("POST", self.rfile.read(length).decode("utf-8") if length else "")
-
-    def _serve(self, method: str, body: str) -> None:
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        reply = self.server.owner.handle(method, self.path, headers, body)
-        payload = reply.body.encode("utf-8")
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Silent."""
-
-
-class _FixtureHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], owner: SourceFixtureServer) -> None:
-        super().__init__(address, _Handler)
-        self.owner = owner
 
 
 class SourceFixtureServer:
@@ -489,11 +437,9 @@ class SourceFixtureServer:
         self.mastodon_page_size = mastodon_page_size
         self.bluesky_page_size = bluesky_page_size
         self.play_page_size = play_page_size
-        self.hits: list[Hit] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
-        self._httpd: _FixtureHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = LoopbackServer(self.handle)
         self._base = ""
 
     # -- control
@@ -508,106 +454,95 @@ class SourceFixtureServer:
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
-            self.hits.clear()
+        self._server.forget()
 
-    def requests_to(self, prefix: str) -> list[Hit]:
-        with self._lock:
-            return [hit for hit in self.hits if hit.target.startswith(prefix)]
+    @property
+    def hits(self) -> list[Request]:
+        return self._server.served()
+
+    def requests_to(self, prefix: str) -> list[Request]:
+        return [hit for hit in self.hits if hit.target.startswith(prefix)]
 
     # -- routing
 
-    def handle(self, method: str, target: str, headers: dict[str, str], body: str) -> Reply:
+    def handle(self, request: Request) -> Reply:
         with self._lock:
-            self.hits.append(Hit(method, target, headers, body, time.monotonic()))
-            fault = next((f for f in self._faults if f.times > 0 and target.startswith(f.prefix)), None)
+            fault = next((f for f in self._faults if f.times > 0 and request.target.startswith(f.prefix)), None)
             if fault is not None:
                 fault.times -= 1
         if fault is not None:
-            return Reply(fault.status, fault.body, headers=fault.headers)
-        return self.route(method, target, headers, body)
+            return _reply(fault.status, fault.body, headers=fault.headers)
+        return self.route(request.method, request.target, request.headers, request.body)
 
     def route(self, method: str, target: str, headers: dict[str, str], body: str) -> Reply:
         parts = urlsplit(target)
         path, query = parts.path, parse_qs(parts.query)
         base = self._base
         if path == "/robots.txt":
-            return Reply(200, ROBOTS_TXT, "text/plain; charset=utf-8")
+            return _reply(200, ROBOTS_TXT, "text/plain; charset=utf-8")
         if match := re.fullmatch(r"/([a-z]{2})/rss/customerreviews/page=(\d+)/id=(\d+)/sortby=mostrecent/json", path):
             status, text = appstore_page(match.group(3), match.group(1), int(match.group(2)), base)
-            return Reply(status, text, "text/javascript; charset=utf-8")
+            return _reply(status, text, "text/javascript; charset=utf-8")
         if path == "/_/PlayStoreUi/data/batchexecute" and method == "POST":
             status, text = play_answer(body, self.play_page_size)
-            return Reply(status, text, "application/json; charset=utf-8")
+            return _reply(status, text, "application/json; charset=utf-8")
         if match := re.fullmatch(r"/r/(\w+)/(new|comments)\.json", path):
             status, text = reddit_listing(
                 match.group(1), match.group(2), query, self.reddit_page_size, self.reddit_repeat
             )
-            return Reply(status, text)
+            return _reply(status, text)
         if match := re.fullmatch(r"(/gesloten)?(/api/v1/timelines/tag/\w+|/api/v2/search)", path):
             authorized = headers.get("authorization") == f"Bearer {MASTODON_TOKEN}"
             status, text, extra = mastodon_page(
                 match.group(1) or "", match.group(2), query, authorized, base, self.mastodon_page_size
             )
-            return Reply(status, text, headers=extra)
+            return _reply(status, text, headers=extra)
         if path == "/xrpc/com.atproto.server.createSession" and method == "POST":
             try:
                 login = json.loads(body)
             except ValueError:
                 login = {}
             if login.get("identifier") == BLUESKY_HANDLE and login.get("password") == BLUESKY_PASSWORD:
-                return Reply(200, fixture_text("bluesky/session.json"))
-            return Reply(
+                return _reply(200, fixture_text("bluesky/session.json"))
+            return _reply(
                 401, json.dumps({"error": "AuthenticationRequired", "message": "Invalid identifier or password"})
             )
         if path == "/xrpc/app.bsky.feed.searchPosts":
             token = fixture_json("bluesky/session.json")["accessJwt"]
             if headers.get("authorization") != f"Bearer {token}":
-                return Reply(403, json.dumps({"error": "Forbidden", "message": "Authentication required"}))
+                return _reply(403, json.dumps({"error": "Forbidden", "message": "Authentication required"}))
             status, text = bluesky_search(query, self.bluesky_page_size)
-            return Reply(status, text)
+            return _reply(status, text)
         if path.startswith("/reviews/"):
             status, text = kiyoh_page(path, query)
-            return Reply(status, text, "text/html; charset=utf-8")
+            return _reply(status, text, "text/html; charset=utf-8")
         if path in ("/feeds/economie.xml", "/feeds/tech.atom"):
             name = "rss/nieuws.xml" if path.endswith(".xml") else "rss/tech.atom"
             kind = "application/rss+xml" if path.endswith(".xml") else "application/atom+xml"
-            return Reply(200, fixture_text(name).replace("{base}", base), f"{kind}; charset=utf-8")
+            return _reply(200, fixture_text(name).replace("{base}", base), f"{kind}; charset=utf-8")
         if path == "/feeds/kapot.xml":
-            return Reply(
+            return _reply(
                 200,
                 "<!DOCTYPE html><html><body><h1>Deze pagina is verhuisd</h1></body></html>",
                 "text/html; charset=utf-8",
             )
         if path.startswith("/premium/"):
-            return Reply(403, "<html><body><h1>Alleen voor abonnees</h1></body></html>", "text/html; charset=utf-8")
+            return _reply(403, "<html><body><h1>Alleen voor abonnees</h1></body></html>", "text/html; charset=utf-8")
         if path.startswith("/artikel/"):
             file = FIXTURES / "rss" / f"article_{path.removeprefix('/artikel/')}.html"
             if file.is_file():
-                return Reply(200, file.read_text(encoding="utf-8"), "text/html; charset=utf-8")
-        return Reply(404, json.dumps({"error": "Not Found"}))
+                return _reply(200, file.read_text(encoding="utf-8"), "text/html; charset=utf-8")
+        return _reply(404, json.dumps({"error": "Not Found"}))
 
     # -- lifecycle
 
     def start(self) -> Self:
-        self._httpd = _FixtureHTTPServer(("127.0.0.1", 0), self)
-        host, port = self._httpd.socket.getsockname()[:2]
-        self._base = f"http://{host}:{port}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="klantstem-source-fixtures",
-            daemon=True,
-        )
-        self._thread.start()
+        self._server.start()
+        self._base = self._server.base_url
         return self
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            assert self._thread is not None
-            self._thread.join()
-            self._httpd = self._thread = None
+        self._server.stop()
 
     @property
     def base_url(self) -> str:

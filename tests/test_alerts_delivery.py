@@ -15,7 +15,7 @@ from alerts.delivery import deliver_pending
 from alerts.notify import alert_urls, flow_failure_hook, split_urls, target_id
 from alerts.pipeline import run_alerts
 from alerts.synthetic import HistorySpec, Injection, amsterdam, generate, write_history
-from alerts.testing import WebhookReceiver
+from tests.webhook_receiver import WebhookReceiver
 from klantstem.cli import main
 from klantstem.config import MonitorConfig, load_config
 from warehouse.connection import connect

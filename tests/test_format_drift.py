@@ -253,34 +253,20 @@ def test_bad_google_and_kiyoh_source_config_is_one_line_naming_the_field(source,
 
 @pytest.mark.slow
 def test_a_crawl_of_a_drifted_page_exits_cleanly_and_reports_failed_with_the_reason(tmp_path):
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
+    from klantstem.loopback import LoopbackServer, Reply, Request
     from tests.spider_helpers import run_crawl
 
     drifted = (RECORDED / "trustpilot_review_page.html").read_text(encoding="utf-8")
     drifted = drifted.replace('"publishedDate":', '"postedOn":')  # the site renames the date key
     drifted = drifted.replace('"totalPages":21', '"totalPages":1')
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            body = b"User-agent: *\nAllow: /\n" if self.path == "/robots.txt" else drifted.encode("utf-8")
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain" if self.path == "/robots.txt" else "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body)
+    def page(request: Request) -> Reply:
+        if request.path == "/robots.txt":
+            return Reply(200, "User-agent: *\nAllow: /\n", "text/plain")
+        return Reply(200, drifted)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/review/www.snelkoop.nl"
-        result = run_crawl("trustpilot", url, tmp_path / "drift")
-    finally:
-        server.shutdown()
-        server.server_close()
+    with LoopbackServer(page) as server:
+        result = run_crawl("trustpilot", f"{server.base_url}/review/www.snelkoop.nl", tmp_path / "drift")
     assert result.returncode == 0 and result.items == []
     assert result.stats is not None and result.stats["error"] is None
     assert (result.stats["status"], result.stats["status_reason"]) == (

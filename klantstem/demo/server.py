@@ -10,9 +10,9 @@ Routes::
     /review/malformed.example    __NEXT_DATA__ cut off mid-JSON (fault route for tests)
     /                            index with links
 
-Binds to 127.0.0.1 on a free port by default, so tests can run several at once and
-nothing outside the machine can reach it. ``python -m klantstem.demo.server --port 8000``
-serves it until Ctrl-C.
+Served by ``klantstem.loopback`` (127.0.0.1, a free port by default, so tests can run several
+at once and nothing outside the machine can reach it). ``python -m klantstem.demo.server
+--port 8000`` serves it until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -20,16 +20,13 @@ from __future__ import annotations
 import argparse
 import re
 import threading
-from dataclasses import dataclass
 from datetime import date
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 from klantstem.demo import pages
 from klantstem.demo.site import DemoSite, build_site, source_url
+from klantstem.loopback import LoopbackServer, Reply
 
 BROKEN_DOMAIN = "broken.example"
 MALFORMED_DOMAIN = "malformed.example"
@@ -37,15 +34,8 @@ MALFORMED_DOMAIN = "malformed.example"
 _PAGE_PARAM = re.compile(r"^[1-9][0-9]{0,5}$")
 
 
-@dataclass(frozen=True)
-class DemoResponse:
-    status: int
-    body: str
-    content_type: str = "text/html; charset=utf-8"
-
-
-def _not_found(what: str) -> DemoResponse:
-    return DemoResponse(HTTPStatus.NOT_FOUND, pages.layout("Niet gevonden", f"<h1>Niet gevonden</h1><p>{what}</p>"))
+def _not_found(what: str) -> Reply:
+    return Reply(HTTPStatus.NOT_FOUND, pages.layout("Niet gevonden", f"<h1>Niet gevonden</h1><p>{what}</p>"))
 
 
 def _page_number(query: str) -> int | None:
@@ -54,18 +44,18 @@ def _page_number(query: str) -> int | None:
     return int(values[0]) if _PAGE_PARAM.match(values[0]) else None
 
 
-def handle(site: DemoSite, target: str, base_url: str) -> DemoResponse:
+def handle(site: DemoSite, target: str, base_url: str) -> Reply:
     """The response to ``GET target`` (path plus query); pure, so it is testable without sockets."""
     parts = urlsplit(target)
     path, page = parts.path.rstrip("/") or "/", _page_number(parts.query)
     if path == "/robots.txt":
-        return DemoResponse(HTTPStatus.OK, pages.ROBOTS_TXT, "text/plain; charset=utf-8")
+        return Reply(HTTPStatus.OK, pages.ROBOTS_TXT, "text/plain; charset=utf-8")
     if path == "/":
-        return DemoResponse(HTTPStatus.OK, pages.index_page(site, base_url))
+        return Reply(HTTPStatus.OK, pages.index_page(site, base_url))
     if path == f"/review/{BROKEN_DOMAIN}":
-        return DemoResponse(HTTPStatus.INTERNAL_SERVER_ERROR, pages.layout("Fout", "<h1>Er ging iets mis</h1>"))
+        return Reply(HTTPStatus.INTERNAL_SERVER_ERROR, pages.layout("Fout", "<h1>Er ging iets mis</h1>"))
     if path == f"/review/{MALFORMED_DOMAIN}":
-        return DemoResponse(HTTPStatus.OK, pages.malformed_trustpilot_page())
+        return Reply(HTTPStatus.OK, pages.malformed_trustpilot_page())
     kind, _, key = path.strip("/").partition("/")
     html: str | None = None
     if kind == "review" and (brand := site.brand_by_domain(key)) and page:
@@ -74,47 +64,10 @@ def handle(site: DemoSite, target: str, base_url: str) -> DemoResponse:
         html = pages.product_page(site, brand, page, base_url)
     elif kind == "reviews" and (review := site.review(key)) and review.channel == "trustpilot":
         html = pages.review_page(review)
-    return DemoResponse(HTTPStatus.OK, html) if html is not None else _not_found(target)
+    return Reply(HTTPStatus.OK, html) if html is not None else _not_found(target)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _DemoHTTPServer
-    server_version = "KlantstemDemo/0.1"
-
-    def do_GET(self) -> None:
-        self.server.record(self.path)
-        response = handle(self.server.site, self.path, f"http://{self.headers.get('Host', self.server.host_port)}")
-        body = response.body.encode("utf-8")
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Silent: tests and the demo command would otherwise print every request."""
-
-
-class _DemoHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], site: DemoSite) -> None:
-        super().__init__(address, _Handler)
-        self.site = site
-        self.requested: list[str] = []
-        self._lock = threading.Lock()
-
-    @property
-    def host_port(self) -> str:
-        host, port = self.socket.getsockname()[:2]
-        return f"{host}:{port}"
-
-    def record(self, target: str) -> None:
-        with self._lock:
-            self.requested.append(target)
-
-
-class DemoServer:
+class DemoServer(LoopbackServer):
     """The demo site on a background thread.
 
     >>> with DemoServer() as server:
@@ -126,50 +79,11 @@ class DemoServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, today: date | None = None) -> None:
         self.site = build_site(today)
-        self._address = (host, port)
-        self._httpd: _DemoHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> Self:
-        if self._httpd is not None:
-            raise RuntimeError("DemoServer already started")
-        self._httpd = _DemoHTTPServer(self._address, self.site)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="klantstem-demo", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        assert self._thread is not None
-        self._thread.join()
-        self._httpd = self._thread = None
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>`` (no trailing slash)."""
-        return f"http://{self._running().host_port}"
+        super().__init__(lambda request: handle(self.site, request.target, f"http://{request.host}"), host, port)
 
     @property
     def requested_paths(self) -> list[str]:
-        return list(self._running().requested)
-
-    def _running(self) -> _DemoHTTPServer:
-        if self._httpd is None:
-            raise RuntimeError("DemoServer is not running; call start() or use it as a context manager")
-        return self._httpd
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        return [request.target for request in self.served()]
 
 
 def main(argv: list[str] | None = None) -> int:
