@@ -12,6 +12,7 @@ bookkeeping, no delivery) and a full-year backtest. Not a timed test: run it by 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from datetime import date, timedelta
@@ -21,10 +22,12 @@ from alerts.backtest import backtest
 from alerts.engine import history_range
 from alerts.history import load_history
 from alerts.pipeline import run_alerts
-from alerts.synthetic import HistorySpec, Injection, LevelShift, amsterdam, generate, write_history
 from klantstem.config import parse_config
 from warehouse.connection import connect
 from warehouse.migrate import migrate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the synthetic data lives with the tests
+from tests.synthetic_history import HistorySpec, Injection, LevelShift, amsterdam, generate, write_history
 
 BRANDS = ("Snelkoop", "Winkelwagen", "Bestelhuis")
 

@@ -14,6 +14,7 @@ comes. Backtests replay a daily 06:00 run over the last 2.5 years with the defau
 from __future__ import annotations
 
 import argparse
+import sys
 import platform
 import statistics
 import subprocess
@@ -23,10 +24,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from alerts.backtest import backtest_history, run_times
-from alerts.synthetic import HistorySpec, Injection, InvitationCampaign, amsterdam, generate, write_history
 from klantstem.config import AlertConfig
 from warehouse.connection import connect
 from warehouse.migrate import migrate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the synthetic data lives with the tests
+from tests.synthetic_history import HistorySpec, Injection, InvitationCampaign, amsterdam, generate, write_history
 
 START = date(2022, 1, 3)
 DAYS = 3 * 365

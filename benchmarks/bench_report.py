@@ -22,7 +22,9 @@ from pathlib import Path
 
 from report.build import write_report
 from report.data import BrandInfo
-from report.synthetic import SourceSpec, build_warehouse
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the synthetic data lives with the tests
+from tests.synthetic_warehouse import SourceSpec, build_warehouse
 
 BRANDS = (
     ("Snelkoop", True, 0.34, 0.20),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from alerts.backtest import BacktestResult, backtest_history, run_times
-from alerts.synthetic import HistorySpec, Injection, LevelShift, amsterdam, generate, write_history
+from tests.synthetic_history import HistorySpec, Injection, LevelShift, amsterdam, generate, write_history
 from klantstem.cli import main
 from klantstem.config import AlertConfig
 from warehouse.connection import connect

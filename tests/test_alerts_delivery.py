@@ -14,7 +14,7 @@ import pytest
 from alerts.delivery import deliver_pending
 from alerts.notify import alert_urls, flow_failure_hook, split_urls, target_id
 from alerts.pipeline import run_alerts
-from alerts.synthetic import HistorySpec, Injection, amsterdam, generate, write_history
+from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
 from tests.webhook_receiver import WebhookReceiver
 from klantstem.cli import main
 from klantstem.config import MonitorConfig, load_config

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from alerts.backtest import BacktestResult, backtest_history, run_times
-from alerts.synthetic import HistorySpec, InvitationCampaign, Injection, amsterdam, generate, write_history
+from tests.synthetic_history import HistorySpec, InvitationCampaign, Injection, amsterdam, generate, write_history
 from klantstem.config import AlertConfig, SparseAlerts
 from warehouse.connection import connect
 from warehouse.migrate import migrate

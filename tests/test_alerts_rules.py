@@ -23,7 +23,7 @@ from alerts.history import NEG, SCORED, History
 from alerts.pipeline import run_alerts
 from alerts.rules import Rule, register, rule, rules
 from alerts.store import save_episodes
-from alerts.synthetic import HistorySpec, Injection, amsterdam, generate, write_history
+from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
 from alerts.windows import Window, window_sum
 from klantstem.cli import main
 from klantstem.config import AlertConfig, load_config

@@ -125,7 +125,7 @@ def test_pending_texts_from_current_scores_equal_the_full_comparison(db: Path) -
 def test_rows_written_past_the_loader_are_never_missed_and_the_next_migrate_repairs(db: Path) -> None:
     with connect(db) as con:
         upsert_mentions(con, table(row("a"), row("b")))
-        # A fixture or an analyst inserting by hand, as alerts/report test data generators do:
+        # An analyst (or a script) inserting by hand, past the loader:
         con.execute(
             """INSERT INTO mentions (mention_id, source, external_id, brand, published_at, text, first_seen_at, last_seen_at)
                VALUES (md5('trustpilot:hand'), 'trustpilot', 'hand', 'Snelkoop', TIMESTAMPTZ '2026-11-01 13:00:00+00',

@@ -19,7 +19,7 @@ import pytest
 from alerts.delivery import deliver_pending
 from alerts.notify import flow_failure_hook
 from alerts.pipeline import run_alerts
-from alerts.synthetic import HistorySpec, Injection, amsterdam, generate, write_history
+from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
 from tests.webhook_receiver import WebhookReceiver
 from flows import steps
 from flows.crawl import CrawlJob, run_crawl

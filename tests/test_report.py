@@ -22,7 +22,7 @@ from klantstem.cli import main
 from report.build import load_payload, write_report
 from report.data import BrandInfo, collect, today_amsterdam
 from report.render import plotly_js
-from report.synthetic import build_warehouse
+from tests.synthetic_warehouse import build_warehouse
 from warehouse.connection import connect
 from warehouse.migrate import migrate
 

@@ -24,7 +24,7 @@ import pytest
 from report.build import write_report
 from report.data import BrandInfo
 from report.server import DashboardServer
-from report.synthetic import build_warehouse
+from tests.synthetic_warehouse import build_warehouse
 from warehouse.connection import connect
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
@@ -217,7 +217,7 @@ def test_the_dashboard_picks_up_new_data_and_keeps_the_filters(browser, tmp_path
             subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
                 from datetime import date
                 from pathlib import Path
-                from report.synthetic import build_warehouse
+                from tests.synthetic_warehouse import build_warehouse
                 build_warehouse(Path({str(path)!r}), mentions=120, days=3, end=date(2026, 11, 24),
                                 insights=False, alerts=False, seed=99)
             """)], check=True, cwd=REPO, timeout=60)

@@ -17,7 +17,7 @@ from urllib.request import urlopen
 import pytest
 
 from report.server import DashboardServer
-from report.synthetic import build_warehouse
+from tests.synthetic_warehouse import build_warehouse
 
 AS_OF = date(2026, 11, 24)
 REPO = Path(__file__).resolve().parent.parent
@@ -44,7 +44,7 @@ def add_mentions(path: Path, n: int, seed: int, hold: bool = False) -> subproces
         import sys
         from datetime import date
         from pathlib import Path
-        from report.synthetic import build_warehouse
+        from tests.synthetic_warehouse import build_warehouse
         from warehouse.connection import connect
         build_warehouse(Path({str(path)!r}), mentions={n}, days=3, end=date(2026, 11, 24),
                         insights=False, alerts=False, seed={seed})

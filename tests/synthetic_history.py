@@ -1,4 +1,4 @@
-"""Synthetic mention histories with known events, for tests, backtests and the benchmark.
+"""Synthetic mention histories with known events, for the alert tests, backtests and benchmarks.
 
 A history is Poisson-gamma daily volumes per brand and source with a weekly pattern,
 a negative share (optionally different at weekends, optionally varying from day to day,
@@ -21,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 
 from alerts.history import AMSTERDAM, day_start
+from warehouse.load import upsert_mentions
+from warehouse.scores import store_scores
 
 NEG_TEXTS = (
     "Bestelling kwam veel te laat aan en niemand reageert",
@@ -238,36 +240,33 @@ def generate(spec: HistorySpec) -> pa.Table:
 
 
 def write_history(con: duckdb.DuckDBPyConnection, table: pa.Table, model_id: str = "synthetic") -> int:
-    """Insert generated mentions and their sentiment scores (bulk, from Arrow). Returns rows."""
+    """Load generated mentions and their sentiment through the warehouse's own writers
+    (``upsert_mentions``, ``store_scores``), so the maintained tables stay in sync as after a
+    real run. Returns rows."""
     con.register("synthetic_mentions", table)
     try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute(
+        mentions = con.sql(
             """
-            INSERT INTO mentions (mention_id, source, external_id, brand, kind, url, published_at, title, text,
-                                  rating, rating_min, rating_max, rating_normalised, language, author, reply,
-                                  fetched_at, first_seen_at, last_seen_at, provenance)
-            SELECT md5(source || ':' || external_id), source, external_id, brand, 'review', url, published_at,
-                   NULL, text, rating, 1, 5, (rating - 1) / 4, 'nl', NULL, NULL,
-                   published_at, published_at, published_at, provenance
+            SELECT source, external_id, brand, 'review' AS kind, url, published_at, NULL AS title, text, rating,
+                   1.0 AS rating_min, 5.0 AS rating_max, (rating - 1) / 4 AS rating_normalised, 'nl' AS language,
+                   NULL AS author, NULL AS reply, published_at AS fetched_at, provenance,
+                   NULL AS verification, NULL AS provenance_raw
             FROM synthetic_mentions
             """
-        )
-        con.execute(
+        ).to_arrow_table()
+        scores = con.sql(
             """
-            INSERT INTO sentiment_scores (mention_id, model_id, text_md5, label, score, p_neg, p_neu, p_pos, language, scored_at)
-            SELECT md5(source || ':' || external_id), $model, md5(text), label,
-                   CASE label WHEN 'neg' THEN -0.8 WHEN 'pos' THEN 0.8 ELSE 0.0 END, NULL, NULL, NULL, 'nl', published_at
+            SELECT md5(source || ':' || external_id) AS mention_id, $model AS model_id, md5(text) AS text_md5, label,
+                   CASE label WHEN 'neg' THEN -0.8 WHEN 'pos' THEN 0.8 ELSE 0.0 END AS score,
+                   NULL AS p_neg, NULL AS p_neu, NULL AS p_pos, 'nl' AS language
             FROM synthetic_mentions
             """,
-            {"model": model_id},
-        )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+            params={"model": model_id},
+        ).to_arrow_table()
     finally:
         con.unregister("synthetic_mentions")
+    upsert_mentions(con, mentions)
+    store_scores(con, scores)
     return table.num_rows
 
 

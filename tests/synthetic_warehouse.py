@@ -4,7 +4,8 @@ Everything is generated inside DuckDB from ``range(n)`` and ``hash(i, k, seed)``
 million mentions take seconds and the same arguments give the same warehouse. It fills
 what the real pipeline would: ``mentions``, ``sentiment_scores``, the insights tables
 (aspect tags with their own sentiment, content terms, survey answers, key drivers) and
-``alerts``, through the real migrations and views. Brands and texts are invented.
+``alerts``, through the real migrations and views; mentions and scores through the real
+writers (``upsert_mentions``, ``store_scores``). Brands and texts are invented.
 
 Story: the own brand (first brand) gets a wave of negative delivery complaints in the last
 three days, with an open alert about it; the survey talks about price and quality more,
@@ -20,7 +21,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from warehouse.connection import connect
+from warehouse.load import upsert_mentions
 from warehouse.migrate import migrate
+from warehouse.scores import store_scores
 
 # (key, Dutch label, public weight, survey weight, [(stem, surface), ...])
 ASPECTS: list[tuple[str, str, float, float, list[tuple[str, str]]]] = [
@@ -197,45 +200,44 @@ def build_warehouse(
         titles = "[" + ", ".join(_list(TITLES[t]) for t in ("pos", "neu", "neg")) + "]"
         _run(con,
             f"""
-            INSERT INTO mentions (mention_id, source, external_id, brand, kind, url, published_at, title, text,
-                                  rating, rating_min, rating_max, rating_normalised, language, author, reply,
-                                  fetched_at, first_seen_at, last_seen_at)
-            SELECT md5(source || ':' || 'syn-' || $seed || '-' || i), source, 'syn-' || $seed || '-' || i, brand, kind,
-                   'https://reviews.example/' || source || '/' || lower(brand) || '/' || i,
+            CREATE OR REPLACE TEMP TABLE gen_mentions AS
+            SELECT source, 'syn-' || $seed || '-' || i AS external_id, brand, kind,
+                   'https://reviews.example/' || source || '/' || lower(brand) || '/' || i AS url,
                    published_at,
-                   {titles}[CASE tone WHEN 'pos' THEN 1 WHEN 'neu' THEN 2 ELSE 3 END][1 + CAST(floor(u_text * 3) AS INTEGER)],
-                   concat_ws(' ', sentence1, sentence2),
-                   rating, CASE WHEN scale IS NOT NULL THEN 1 END, scale,
-                   (rating - 1) / (scale - 1), 'nl', left(md5('author' || i), 16),
-                   CASE WHEN tone = 'neg' AND u_text < 0.4 THEN 'Vervelend om te horen, we nemen contact met u op.' END,
-                   published_at + INTERVAL 1 HOUR, now(), now()
+                   {titles}[CASE tone WHEN 'pos' THEN 1 WHEN 'neu' THEN 2 ELSE 3 END][1 + CAST(floor(u_text * 3) AS INTEGER)] AS title,
+                   concat_ws(' ', sentence1, sentence2) AS text,
+                   rating, CASE WHEN scale IS NOT NULL THEN 1 END AS rating_min, scale AS rating_max,
+                   (rating - 1) / (scale - 1) AS rating_normalised, 'nl' AS language, left(md5('author' || i), 16) AS author,
+                   CASE WHEN tone = 'neg' AND u_text < 0.4 THEN 'Vervelend om te horen, we nemen contact met u op.' END AS reply,
+                   published_at + INTERVAL 1 HOUR AS fetched_at, NULL AS provenance, NULL AS verification,
+                   NULL AS provenance_raw,
+                   md5(source || ':' || 'syn-' || $seed || '-' || i) AS mention_id, tone, u_score, u_scored
             FROM gen
-            ON CONFLICT DO NOTHING
             """,
             {"seed": seed},
         )
-        _run(con,
+        # through the warehouse's own writers, so the maintained tables are in sync as after a real run
+        upsert_mentions(con, con.sql("SELECT * EXCLUDE (mention_id, tone, u_score, u_scored) FROM gen_mentions").to_arrow_table())
+        store_scores(con, con.sql(
             f"""
-            INSERT INTO sentiment_scores (mention_id, model_id, text_md5, label, score, p_neg, p_neu, p_pos, language, scored_at)
-            SELECT m.mention_id, '{MODEL_ID}', md5(concat_ws('. ', nullif(trim(m.title), ''), m.text)), g.tone,
-                   CASE g.tone WHEN 'neg' THEN -0.45 - 0.5 * g.u_score WHEN 'pos' THEN 0.45 + 0.5 * g.u_score
-                               ELSE 0.3 * g.u_score - 0.15 END,
-                   CASE g.tone WHEN 'neg' THEN 0.8 ELSE 0.1 END,
-                   CASE g.tone WHEN 'neu' THEN 0.8 ELSE 0.1 END,
-                   CASE g.tone WHEN 'pos' THEN 0.8 ELSE 0.1 END,
-                   'nl', now()
-            FROM gen AS g JOIN mentions AS m ON m.external_id = 'syn-' || $seed || '-' || g.i AND m.source = g.source
-            WHERE g.u_scored >= {unscored_share!r}
-            ON CONFLICT DO NOTHING
-            """,
-            {"seed": seed},
-        )
+            SELECT mention_id, '{MODEL_ID}' AS model_id, md5(concat_ws('. ', nullif(trim(title), ''), text)) AS text_md5,
+                   tone AS label,
+                   CASE tone WHEN 'neg' THEN -0.45 - 0.5 * u_score WHEN 'pos' THEN 0.45 + 0.5 * u_score
+                             ELSE 0.3 * u_score - 0.15 END AS score,
+                   CASE tone WHEN 'neg' THEN 0.8 ELSE 0.1 END AS p_neg,
+                   CASE tone WHEN 'neu' THEN 0.8 ELSE 0.1 END AS p_neu,
+                   CASE tone WHEN 'pos' THEN 0.8 ELSE 0.1 END AS p_pos,
+                   'nl' AS language
+            FROM gen_mentions
+            WHERE u_scored >= {unscored_share!r}
+            """
+        ).to_arrow_table())
         if insights:
             _insights(con, brands, start, end, days, survey_answers if survey_answers is not None else max(300, mentions // 200),
                       seed, aspect_keys, term_lists)
         if alerts:
             _alerts(con, brands, end, seed)
-        con.execute("DROP TABLE gen")
+        con.execute("DROP TABLE gen; DROP TABLE gen_mentions")
         con.execute("CHECKPOINT")
 
 
