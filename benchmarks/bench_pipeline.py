@@ -36,7 +36,8 @@ from scrapy.utils.misc import load_object  # noqa: E402
 
 from spiders.items import ReviewItem  # noqa: E402
 from spiders.spiders import appstore, reddit  # noqa: E402
-from tests.source_fixtures import APPSTORE_APP, SourceFixtureServer, corpus, crawl  # noqa: E402
+from tests.source_fixtures import APPSTORE_APP, FIXTURE_SETTINGS, SourceFixtureServer, corpus  # noqa: E402
+from tests.spider_helpers import run_crawl  # noqa: E402
 from tests.spider_helpers import TEST_SALT, make_crawler  # noqa: E402
 
 
@@ -127,14 +128,14 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
-            result = crawl(
+            result = run_crawl(
                 "reddit",
                 base,
                 Path(tmp),
                 brand="Jumbo",
                 max_pages=repeat * posts // 100 + 1,
                 args={"subreddits": "thenetherlands", "keywords": "Jumbo", "exclude": "Jumbo Jet"},
-                settings={"LOG_LEVEL": "WARNING"},
+                settings={**FIXTURE_SETTINGS, "LOG_LEVEL": "WARNING"},
             )
             seconds = time.perf_counter() - started
         stats = result.stats or {}

@@ -32,10 +32,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 import re
-import subprocess
-import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,7 +43,7 @@ from typing import Any, Self
 from urllib.parse import parse_qs, quote, urlsplit
 
 from klantstem.loopback import LoopbackServer, Reply, Request
-from tests.spider_helpers import FAST, TEST_SALT, CrawlResult
+from tests.spider_helpers import FAST
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sources"
 NOW = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # newest fixture item; tests run "today" 2026-11-25
@@ -561,44 +558,6 @@ class SourceFixtureServer:
 
 #: Loopback: no delays, no per-source rate floors, tiny Retry-After waits.
 FIXTURE_SETTINGS = {**FAST, "KLANTSTEM_SOURCE_RATE_LIMITS": "False", "KLANTSTEM_RETRY_AFTER_MAX_S": "0.3"}
-_SECRET_ENV = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD", "MASTODON_ACCESS_TOKEN")
-
-
-def crawl(
-    spider: str,
-    url: str,
-    workdir: Path,
-    *,
-    brand: str = "Snelkoop",
-    args: dict[str, str] | None = None,
-    settings: dict[str, str] | None = None,
-    env: dict[str, str] | None = None,
-    seen_ids: Iterable[str] | None = None,
-    max_pages: int | None = None,
-) -> CrawlResult:
-    """``scrapy crawl`` as the flow runs it, with extra ``-a`` arguments; source secrets
-    from the caller's environment are not passed on unless given in ``env``."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    output, stats_file = workdir / "out.jsonl", workdir / "stats.json"
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"url={url}", "-a", f"brand={brand}"]
-    if max_pages is not None:
-        command += ["-a", f"max_pages={max_pages}"]
-    if seen_ids is not None:
-        seen = workdir / "seen.txt"
-        seen.write_text("".join(f"{i}\n" for i in seen_ids), encoding="utf-8")
-        command += ["-a", f"seen_ids={seen}"]
-    for name, value in (args or {}).items():
-        command += ["-a", f"{name}={value}"]
-    for name, value in {**FIXTURE_SETTINGS, **(settings or {}), "KLANTSTEM_STATS_FILE": str(stats_file)}.items():
-        command += ["-s", f"{name}={value}"]
-    command += ["-O", f"{output}:jsonlines"]
-    full_env = {k: v for k, v in os.environ.items() if k not in _SECRET_ENV}
-    full_env.update({"SCRAPY_SETTINGS_MODULE": "spiders.settings", "KLANTSTEM_AUTHOR_SALT": TEST_SALT})
-    full_env.update(env or {})
-    proc = subprocess.run(command, cwd=workdir, env=full_env, capture_output=True, text=True, check=False, timeout=90)
-    items = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()] if output.exists() else []
-    stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else None
-    return CrawlResult(proc.returncode, items, stats, proc.stderr)
 
 
 def json_list(values: Iterable[str]) -> str:

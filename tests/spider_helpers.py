@@ -22,6 +22,8 @@ from spiders.items import ReviewItem
 TEST_SALT = "test-salt-not-secret"
 # Loopback demo: no politeness delays; retries stay on (the 500 route exercises them).
 FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False"}
+#: Credentials of the sources that need them: a test's crawl never gets the developer's own.
+SOURCE_SECRET_ENV = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD", "MASTODON_ACCESS_TOKEN")
 
 
 @dataclass
@@ -40,25 +42,31 @@ def run_crawl(
     brand: str = "Snelkoop",
     max_pages: int | None = None,
     seen_ids: Iterable[str] | None = None,
+    args: dict[str, str] | None = None,
     env: dict[str, str] | None = None,
     settings: dict[str, str] | None = None,
 ) -> CrawlResult:
-    """Run ``scrapy crawl`` as the flow does, from ``workdir`` (not the repo root)."""
+    """``scrapy crawl`` as the flow runs it, from ``workdir`` (not the repo root), with extra
+    ``-a`` arguments and ``-s`` settings: the one way tests launch a crawl. Source secrets from
+    the caller's environment are not passed on unless given in ``env``."""
     workdir.mkdir(parents=True, exist_ok=True)
     output, stats_file = workdir / "out.jsonl", workdir / "stats.json"
-    args = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"url={url}", "-a", f"brand={brand}"]
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"url={url}", "-a", f"brand={brand}"]
     if max_pages is not None:
-        args += ["-a", f"max_pages={max_pages}"]
+        command += ["-a", f"max_pages={max_pages}"]
     if seen_ids is not None:
         seen_file = workdir / "seen.txt"
         seen_file.write_text("".join(f"{i}\n" for i in seen_ids), encoding="utf-8")
-        args += ["-a", f"seen_ids={seen_file}"]
+        command += ["-a", f"seen_ids={seen_file}"]
+    for name, value in (args or {}).items():
+        command += ["-a", f"{name}={value}"]
     for name, value in {**FAST, "KLANTSTEM_STATS_FILE": str(stats_file), **(settings or {})}.items():
-        args += ["-s", f"{name}={value}"]
-    args += ["-O", str(output)]
-    full_env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "spiders.settings", "KLANTSTEM_AUTHOR_SALT": TEST_SALT}
+        command += ["-s", f"{name}={value}"]
+    command += ["-O", f"{output}:jsonlines"]
+    full_env = {k: v for k, v in os.environ.items() if k not in SOURCE_SECRET_ENV}
+    full_env.update({"SCRAPY_SETTINGS_MODULE": "spiders.settings", "KLANTSTEM_AUTHOR_SALT": TEST_SALT})
     full_env.update(env or {})
-    proc = subprocess.run(args, cwd=workdir, env=full_env, capture_output=True, text=True, check=False, timeout=60)
+    proc = subprocess.run(command, cwd=workdir, env=full_env, capture_output=True, text=True, check=False, timeout=90)
     items = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()] if output.exists() else []
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else None
     return CrawlResult(proc.returncode, items, stats, proc.stderr)

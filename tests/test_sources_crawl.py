@@ -29,6 +29,7 @@ from tests.source_fixtures import (
     APPSTORE_APP,
     BLUESKY_HANDLE,
     BLUESKY_PASSWORD,
+    FIXTURE_SETTINGS,
     KIYOH_PATH,
     KIYOH_REVIEWS,
     MASTODON_TOKEN,
@@ -37,13 +38,12 @@ from tests.source_fixtures import (
     SourceFixtureServer,
     appstore_reviews,
     corpus,
-    crawl,
     json_list,
     kiyoh_reviews,
     mastodon_statuses,
     play_reviews,
 )
-from tests.spider_helpers import TEST_SALT, CrawlResult
+from tests.spider_helpers import TEST_SALT, CrawlResult, run_crawl
 from warehouse.staging import validate_row
 
 REPO = Path(__file__).resolve().parent.parent
@@ -118,7 +118,7 @@ def runs(server: SourceFixtureServer, tmp_path_factory: pytest.TempPathFactory) 
 
     def run(name: str) -> CrawlResult:
         plan = todo[name]
-        return crawl(
+        return run_crawl(
             plan.spider,
             server.base_url + plan.path,
             root / name,
@@ -127,6 +127,7 @@ def runs(server: SourceFixtureServer, tmp_path_factory: pytest.TempPathFactory) 
             env=plan.env,
             seen_ids=plan.seen_ids,
             max_pages=plan.max_pages,
+            settings=FIXTURE_SETTINGS,
         )
 
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -18,8 +18,8 @@ from spiders import settings as project_settings
 from spiders.middlewares import RetryAfterMiddleware, retry_after_seconds
 from spiders.spiders.appstore import AppStoreSpider, feed_url
 from spiders.spiders.reddit import RedditSpider
-from tests.source_fixtures import APPSTORE_APP, SourceFixtureServer, crawl
-from tests.spider_helpers import CrawlResult
+from tests.source_fixtures import APPSTORE_APP, FIXTURE_SETTINGS, SourceFixtureServer
+from tests.spider_helpers import CrawlResult, run_crawl
 
 
 @pytest.mark.parametrize(
@@ -87,12 +87,12 @@ def rate_limited(server: SourceFixtureServer, tmp_path_factory: pytest.TempPathF
     root = tmp_path_factory.mktemp("rate-limited")
 
     def run(country: str) -> CrawlResult:
-        return crawl(
+        return run_crawl(
             "appstore",
             server.base_url,
             root / country,
             args={"app_id": APPSTORE_APP, "country": country},
-            settings={"KLANTSTEM_RETRY_AFTER_DEFAULT_S": "0.2"},
+            settings={**FIXTURE_SETTINGS, "KLANTSTEM_RETRY_AFTER_DEFAULT_S": "0.2"},
         )
 
     with ThreadPoolExecutor(max_workers=2) as pool:
