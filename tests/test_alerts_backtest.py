@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from alerts.backtest import BacktestResult, backtest_history, run_times
-from tests.synthetic_history import HistorySpec, Injection, LevelShift, amsterdam, generate, write_history
 from klantstem.cli import main
 from klantstem.config import AlertConfig
+from tests.synthetic_history import HistorySpec, Injection, LevelShift, amsterdam, generate, write_history
 from warehouse.connection import connect
 from warehouse.migrate import migrate
 

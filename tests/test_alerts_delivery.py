@@ -14,10 +14,10 @@ import pytest
 from alerts.delivery import deliver_pending
 from alerts.notify import alert_urls, flow_failure_hook, split_urls, target_id
 from alerts.pipeline import run_alerts
-from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
-from tests.webhook_receiver import WebhookReceiver
 from klantstem.cli import main
 from klantstem.config import MonitorConfig, load_config
+from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
+from tests.webhook_receiver import WebhookReceiver
 from warehouse.connection import connect
 from warehouse.migrate import migrate
 

@@ -13,8 +13,8 @@ from alerts.engine import evaluate, history_range
 from alerts.episodes import Episode, EpisodeBook
 from alerts.history import load_history
 from alerts.pipeline import run_alerts
-from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
 from klantstem.config import AlertConfig, parse_config
+from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
 from tests.warehouse_helpers import row, table
 from warehouse.connection import connect
 from warehouse.load import upsert_mentions

@@ -10,9 +10,9 @@ from alerts.episodes import AlertEvent, EpisodeBook, advance
 from alerts.findings import Evaluation, Finding, Key
 from alerts.history import AMSTERDAM, day_start, local_day
 from alerts.pipeline import run_alerts
-from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
 from alerts.windows import Window
 from klantstem.config import AlertConfig, parse_config
+from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
 from warehouse.connection import connect
 from warehouse.migrate import migrate
 

@@ -11,9 +11,9 @@ import pytest
 
 from alerts.markup import plain_text, untrusted, untrusted_url
 from alerts.pipeline import run_alerts
+from klantstem.config import load_config
 from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
 from tests.webhook_receiver import WebhookReceiver
-from klantstem.config import load_config
 from warehouse.connection import connect
 from warehouse.migrate import migrate
 

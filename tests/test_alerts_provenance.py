@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from alerts.backtest import BacktestResult, backtest_history, run_times
-from tests.synthetic_history import HistorySpec, InvitationCampaign, Injection, amsterdam, generate, write_history
 from klantstem.config import AlertConfig, SparseAlerts
+from tests.synthetic_history import HistorySpec, InvitationCampaign, Injection, amsterdam, generate, write_history
 from warehouse.connection import connect
 from warehouse.migrate import migrate
 

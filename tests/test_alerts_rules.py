@@ -23,10 +23,10 @@ from alerts.history import NEG, SCORED, History
 from alerts.pipeline import run_alerts
 from alerts.rules import Rule, register, rule, rules
 from alerts.store import save_episodes
-from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
 from alerts.windows import Window, window_sum
 from klantstem.cli import main
 from klantstem.config import AlertConfig, load_config
+from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
 from warehouse.connection import connect
 from warehouse.migrate import migrate
 

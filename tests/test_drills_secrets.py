@@ -19,13 +19,13 @@ import pytest
 from alerts.delivery import deliver_pending
 from alerts.notify import flow_failure_hook
 from alerts.pipeline import run_alerts
-from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
-from tests.webhook_receiver import WebhookReceiver
 from flows import steps
 from flows.crawl import CrawlJob, run_crawl
 from klantstem.config import load_config
 from tests.drill_helpers import report
 from tests.fault_site import FaultSite
+from tests.synthetic_history import HistorySpec, Injection, amsterdam, generate, write_history
+from tests.webhook_receiver import WebhookReceiver
 from warehouse.connection import connect
 from warehouse.export import export_parquet
 from warehouse.migrate import migrate

@@ -253,14 +253,14 @@ def test_bad_google_and_kiyoh_source_config_is_one_line_naming_the_field(source,
 
 @pytest.mark.slow
 def test_a_crawl_of_a_drifted_page_exits_cleanly_and_reports_failed_with_the_reason(tmp_path):
-    from klantstem.loopback import LoopbackServer, Reply, Request
+    from klantstem.loopback import LoopbackServer, Reply
     from tests.spider_helpers import run_crawl
 
     drifted = (RECORDED / "trustpilot_review_page.html").read_text(encoding="utf-8")
     drifted = drifted.replace('"publishedDate":', '"postedOn":')  # the site renames the date key
     drifted = drifted.replace('"totalPages":21', '"totalPages":1')
 
-    def page(request: Request) -> Reply:
+    def page(request) -> Reply:  # noqa: ANN001 - a klantstem.loopback.Request
         if request.path == "/robots.txt":
             return Reply(200, "User-agent: *\nAllow: /\n", "text/plain")
         return Reply(200, drifted)
