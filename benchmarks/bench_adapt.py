@@ -37,7 +37,7 @@ def main() -> int:
     from sentiment.evaluate import cpu_description
     from sentiment.head import load_head
     from sentiment.registry import DEFAULT_MODEL, REGISTRY
-    from sentiment.train import embed_texts
+    from sentiment.scorer import load_scorer
 
     data = bolcom_reviews(root)
     texts, labels = list(data.texts[: args.limit]), list(data.labels[: args.limit])
@@ -47,12 +47,14 @@ def main() -> int:
     print(f"{len(texts)} bol.com reviews as the brand's rated reviews; base {DEFAULT_MODEL}@{base.sha8}; "
           f"CPU {cpu_description()}, load average {os.getloadavg()[0]:.1f}")
     began = time.perf_counter()
-    features = embed_texts(texts, None, progress=True)
+    scorer = load_scorer(DEFAULT_MODEL)  # the encoder path `model adapt` and scoring use on this CPU
+    _, features = scorer.score_with_embeddings(texts, progress=True)
     embedded = time.perf_counter() - began
     began = time.perf_counter()
     _, report = adapt_head(features, labels, [f"review{i}" for i in range(len(texts))], (base.weight, base.bias))
     fitted = time.perf_counter() - began
-    print(f"\nembedding {embedded:.0f} s, cross-fitting and final fit {fitted:.0f} s")
+    print(f"\nembedding ({scorer.precision} encoder) {embedded:.0f} s, cross-fitting and final fit {fitted:.0f} s, "
+          f"load average {os.getloadavg()[0]:.1f}")
     print("\n| head | accuracy on held-out reviews (cross-fitted) |\n|---|---|")
     print(f"| shipped {DEFAULT_MODEL}@{base.sha8} | {report.base_accuracy:.3f} |")
     print(f"| adapted (prior strength {report.prior_strength:g}) | {report.adapted_accuracy:.3f} "

@@ -63,7 +63,7 @@ def adapt_model(config: MonitorConfig, *, brand: str | None = None, min_gain: fl
     from sentiment.adapt import AdaptError, adapt_head, label_from_rating
     from sentiment.head import load_head, save_head
     from sentiment.registry import resolve
-    from sentiment.train import embed_texts
+    from sentiment.scorer import load_scorer
 
     configured = config.sentiment.model
     entry = resolve(configured)
@@ -80,7 +80,11 @@ def adapt_model(config: MonitorConfig, *, brand: str | None = None, min_gain: fl
     labels = [e.corrected_label or label_from_rating(float(e.rating_normalised))  # type: ignore[arg-type]
               for e in examples]
     log.info("adapting %s to %d texts (%s)", base_model_id, len(examples), brand or "all brands")
-    features = embed_texts([e.text for e in examples], None, progress=progress)
+    # The embeddings the adapted head will read when scoring: the same encoder path (int8 on CPUs
+    # without AMX, several times faster than fp32), the same chunking.
+    settings = config.sentiment
+    scorer = load_scorer(configured, batch_size=settings.batch_size, max_length=settings.max_length)
+    _, features = scorer.score_with_embeddings([e.text for e in examples], progress=progress)
     (weight, bias), report = adapt_head(
         features, labels, [e.author or e.mention_id for e in examples], (base.weight, base.bias),
         corrected=[e.corrected_label is not None for e in examples])
@@ -89,7 +93,7 @@ def adapt_model(config: MonitorConfig, *, brand: str | None = None, min_gain: fl
     staged = folder / f"{name}.staged.safetensors"
     head = save_head(staged, weight, bias, {
         "model": name, "base_model_id": base_model_id, "brand": brand, "command": "klantstem model adapt",
-        "features": "mean-pooled last hidden state of 'query: ' + text, L2-normalised (fp32 encoder)",
+        "features": f"mean-pooled last hidden state of 'query: ' + text, L2-normalised ({scorer.precision} encoder)",
         **report.as_dict(),
     })
     final = folder / f"{name}-{head.sha8}.safetensors"

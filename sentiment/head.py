@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from safetensors.numpy import load_file, save_file
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 HEAD_FORMAT = 1
 
@@ -82,12 +83,21 @@ def fit_logistic(
     features: np.ndarray, labels: np.ndarray, l2: float, n_classes: int = 3,
     sample_weight: np.ndarray | None = None,
     prior: tuple[np.ndarray, np.ndarray] | None = None,
+    standardise: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Class-balanced multinomial logistic regression, standardisation folded into the weights.
+    """Class-balanced multinomial logistic regression, centring/scaling folded into the weights.
 
     Full-batch L-BFGS (SciPy) in float64 from a fixed start: deterministic, so the same data
-    gives byte-identical heads on the same machine. Features are standardised for a
-    well-conditioned fit and the scaling is folded back, so the head is one plain linear layer.
+    gives byte-identical heads on the same machine. Features are centred (and, with
+    ``standardise``, scaled to unit variance) for a well-conditioned fit and the transform is
+    folded back, so the head is one plain linear layer.
+    ``standardise`` decides what the L2 penalty measures. Standardised, every embedding
+    dimension costs the same per unit of its own spread, so the fit may lean on directions in
+    which the training texts barely vary; ``standardise=False`` penalises the weights on the
+    embedding itself (isotropic), which keeps the head on the directions the encoder spreads
+    texts along and converges in fewer steps. ``model adapt`` fits isotropically
+    (:mod:`sentiment.adapt`); the shipped head is standardised (the isotropic head measured no
+    better on real texts: docs/sentiment.md, Evaluation).
     ``sample_weight`` lets some rows count more (a reputation manager's corrections, the
     brand's own reviews in ``model adapt``); classes stay balanced by their summed weight.
     ``prior`` (a head's weight and bias) pulls the weights towards that head instead of
@@ -98,7 +108,8 @@ def fit_logistic(
     y = np.asarray(labels, dtype=np.int64)
     n, dim = x.shape
     sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    mu, sigma = x.mean(0), x.std(0, ddof=1).clip(min=1e-6) if n > 1 else np.ones(dim)
+    mu = x.mean(0)
+    sigma = x.std(0, ddof=1).clip(min=1e-6) if standardise and n > 1 else np.ones(dim)
     z = (x - mu) / sigma
     counts = np.bincount(y, weights=sw, minlength=n_classes).clip(min=1e-9)
     row_weight = sw * (counts.sum() / (n_classes * counts))[y]
@@ -119,8 +130,11 @@ def fit_logistic(
         g = (np.exp(logp) - onehot) * (row_weight / n)[:, None]
         return loss, np.concatenate([(g.T @ z + l2 * (w - w0)).ravel(), g.sum(0)])
 
-    result = minimize(loss_and_grad, np.concatenate([w0.ravel(), b0]), jac=True, method="L-BFGS-B",
-                      options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8})
+    # One BLAS thread: the products are small (rows x 384 x 3), so more threads gain nothing, and on
+    # a busy CPU their waiting made each fit 25-40x slower (docs/sentiment.md, model adapt).
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = minimize(loss_and_grad, np.concatenate([w0.ravel(), b0]), jac=True, method="L-BFGS-B",
+                          options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8})
     w = result.x[: n_classes * dim].reshape(n_classes, dim)
     b = result.x[n_classes * dim:]
     w_raw = w / sigma

@@ -86,6 +86,12 @@ def test_too_few_or_one_sided_reviews_are_refused():
         adapt_head(x, ["pos"] * 200, [str(i) for i in range(200)], base)
 
 
+def test_reviews_all_by_one_author_cannot_be_compared_and_are_refused():
+    x, labels, base = _domain(10, n=200)
+    with pytest.raises(AdaptError, match="at least 2 different authors"):
+        adapt_head(x, labels, ["same-author"] * 200, base, **QUICK)
+
+
 def test_corrections_weigh_more_than_star_ratings():
     """One row with two opposite labels: the corrected one wins by its weight."""
     x = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, 0.0], [-1.0, 0.0]])
@@ -103,6 +109,20 @@ def test_the_prior_keeps_what_the_brands_reviews_do_not_show():
     base_w[1, 2] = 3.0  # the base reads feature 2 as neutral
     (w, _), _ = adapt_head(x, labels, [f"a{i}" for i in range(len(labels))], (base_w, base_b), **QUICK)
     assert w[1, 2] > 1.5
+
+
+def test_the_adapted_head_reads_the_directions_the_reviews_spread_along():
+    """A direction that separates the brand's reviews only on a tiny scale (an artefact of a few
+    reviews) must not take over the head: the prior is on the embedding's own scale."""
+    rng = np.random.default_rng(9)
+    y = np.arange(400) % 2
+    sign = 2.0 * y - 1.0
+    x = np.column_stack([sign + rng.normal(0.0, 1.0, 400), 0.01 * sign + rng.normal(0.0, 0.001, 400)])
+    labels = ["pos" if v else "neg" for v in y]
+    (w, _), _ = adapt_head(x, labels, [f"a{i}" for i in range(400)], (np.zeros((3, 2)), np.zeros(3)), folds=3,
+                           candidates=(1e-3,))
+    contribution = np.abs(w[2] - w[0]) * x.std(0)
+    assert contribution[0] > 0.95 * contribution.sum()
 
 
 # --- the whole command on a warehouse (real encoder: slow) -----------------------------------
@@ -172,6 +192,7 @@ def test_model_adapt_records_the_comparison_and_scoring_switches_to_the_accepted
 @pytest.mark.slow
 def test_a_head_that_is_not_better_is_saved_but_not_used(tmp_path: Path):
     from flows.adapt import adapt_model
+    from flows.steps import configured_scorer
     from klantstem.config import MonitorConfig
     from tests.warehouse_helpers import row, table
     from warehouse.connection import connect
@@ -180,7 +201,7 @@ def test_a_head_that_is_not_better_is_saved_but_not_used(tmp_path: Path):
     from warehouse.models import scoring_model
 
     rows = [row(f"r{i}", text=f"{_REVIEWS['pos' if i % 2 else 'neg'][i % 6]} ({i})", title=None,
-                rating_normalised=1.0 if i % 2 else 0.0) for i in range(80)]
+                author=f"auth{i}", rating_normalised=1.0 if i % 2 else 0.0) for i in range(80)]
     config = MonitorConfig.model_validate({
         "brands": [{"name": "Snelkoop", "own": True, "sources": [{"type": "jsonld", "url": "https://example.nl/r"}]}],
         "warehouse": {"path": str(tmp_path / "wh.duckdb")},
@@ -192,3 +213,6 @@ def test_a_head_that_is_not_better_is_saved_but_not_used(tmp_path: Path):
     assert not outcome.accepted and not outcome.active and outcome.head_path.is_file()
     assert "the base model stays" in outcome.describe()
     assert scoring_model(config.warehouse.path, "e5-small-nl") == "e5-small-nl"
+    meta = json.loads(outcome.head_path.with_suffix(".json").read_text(encoding="utf-8"))
+    precision = configured_scorer(config).precision
+    assert meta["features"].endswith(f"({precision} encoder)"), "fitted on the embeddings it will score with"
