@@ -1,0 +1,82 @@
+-- Company replies as data and reviews' earlier versions (docs/replies.md).
+-- reply_at: when the company replied; reply_at_basis says where that time comes from:
+--   'platform'    the platform states it (Trustpilot reply.publishedDate, Google Play, Business Profile);
+--   'crawl'       the reply appeared between two crawls of a review first seen unanswered: the
+--                 crawl that first saw it (late by at most the time between runs);
+--   'first_crawl' the review was answered when first crawled and the platform gives no date:
+--                 only a bound, left out of response times.
+-- reply_author: the pseudonym of the person who replied, where a platform names one.
+ALTER TABLE mentions ADD COLUMN reply_at TIMESTAMPTZ;
+ALTER TABLE mentions ADD COLUMN reply_at_basis VARCHAR;
+ALTER TABLE mentions ADD COLUMN reply_author VARCHAR;
+ALTER TABLE mentions ADD COLUMN version_seen_at TIMESTAMPTZ;   -- when the current rating/text was first seen
+
+-- Every earlier version of a review whose rating, title or text changed: written by
+-- warehouse.load.upsert_mentions in the load's transaction, before the row is overwritten.
+-- mentions holds the current version, as before. Key: (mention_id, superseded_at).
+CREATE TABLE mention_versions (
+    mention_id        VARCHAR NOT NULL,            -- the review's current id (re-keyed with it)
+    external_id       VARCHAR NOT NULL,            -- the id this version was stored under
+    published_at      TIMESTAMPTZ NOT NULL,
+    title             VARCHAR,
+    text              VARCHAR NOT NULL,
+    rating            DOUBLE,
+    rating_normalised DOUBLE,
+    sentiment         VARCHAR,                     -- the label in force for this text (correction first)
+    sentiment_score   DOUBLE,
+    reply             VARCHAR,
+    reply_at          TIMESTAMPTZ,
+    seen_from         TIMESTAMPTZ,                 -- when this version was first seen
+    superseded_at     TIMESTAMPTZ NOT NULL         -- when a crawl saw the next version
+);
+
+-- What the reply views need from monitor.toml, written by each daily run (flows.steps):
+-- the sources whose platform shows company replies (only there does "unanswered" mean
+-- anything) and the reply SLA in hours (alerts.reply_sla_hours).
+CREATE TABLE reply_sources (
+    source       VARCHAR NOT NULL,
+    brand        VARCHAR NOT NULL,
+    source_type  VARCHAR NOT NULL
+);
+CREATE TABLE reply_settings (
+    sla_hours    DOUBLE NOT NULL
+);
+
+-- One more alert rule (negative reviews of the own brand left unanswered past the SLA) and its
+-- window kind 'queue': widen alerts' CHECKs. DuckDB cannot alter a CHECK constraint, so the
+-- table is rebuilt with its rows and ids.
+CREATE TABLE alerts_new (
+    alert_id           BIGINT PRIMARY KEY DEFAULT nextval('alert_id_seq'),
+    rule               VARCHAR NOT NULL CHECK (rule IN ('negative_share', 'volume', 'rating_drop', 'source_health',
+                                                        'invitations_started', 'invitations_stopped',
+                                                        'unanswered_negative')),
+    brand              VARCHAR NOT NULL,
+    source             VARCHAR NOT NULL,
+    status             VARCHAR NOT NULL CHECK (status IN ('open', 'resolved', 'level_shift')),
+    window_kind        VARCHAR NOT NULL CHECK (window_kind IN ('daily', 'intraday', 'stream', 'queue')),
+    window_start       TIMESTAMPTZ NOT NULL,
+    window_end         TIMESTAMPTZ NOT NULL,
+    episode_start      TIMESTAMPTZ NOT NULL,
+    first_fired_at     TIMESTAMPTZ NOT NULL,
+    last_fired_at      TIMESTAMPTZ NOT NULL,
+    resolved_at        TIMESTAMPTZ,
+    volume             BIGINT NOT NULL,
+    observed           DOUBLE NOT NULL,
+    expected           DOUBLE NOT NULL,
+    baseline_volume    BIGINT NOT NULL,
+    p_value            DOUBLE NOT NULL,
+    test               VARCHAR NOT NULL,
+    severity           DOUBLE NOT NULL,
+    peak_severity      DOUBLE NOT NULL,
+    notified_severity  DOUBLE NOT NULL,
+    evaluations        INTEGER NOT NULL,
+    recovery_notified  BOOLEAN NOT NULL,
+    sample_mention_ids VARCHAR[] NOT NULL,
+    top_terms          VARCHAR[] NOT NULL,
+    created_at         TIMESTAMPTZ NOT NULL,
+    updated_at         TIMESTAMPTZ NOT NULL,
+    note               VARCHAR NOT NULL DEFAULT ''
+);
+INSERT INTO alerts_new BY NAME SELECT * FROM alerts;
+DROP TABLE alerts;
+ALTER TABLE alerts_new RENAME TO alerts;
