@@ -105,7 +105,9 @@ def prepare_run(config: MonitorConfig, run_id: str) -> RunPlan:
     with connect(path, timeout_s=timeout) as con:
         migrate(con)
         rekey_unkeyed_fallback_ids(con, salt, own_id_sources(jobs))
-        record_reply_settings(con, [(j.source, j.brand, j.spider) for j in jobs], config.alerts.reply_sla_hours)
+        own = {b.name for b in config.brands if b.own}
+        record_reply_settings(con, [(j.source, j.brand, j.spider, j.brand in own) for j in jobs],
+                              config.alerts.reply_sla_hours)
         for job in jobs:
             known = known_review_states(con, job.source, job.brand)
             plan.seen_ids_file(job).write_text("".join(seen_line(i, state) for i, state in known), encoding="utf-8")

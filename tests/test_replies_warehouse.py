@@ -32,9 +32,9 @@ def review(external_id: str, *, brand: str = OWN, rating: int = 1, fetched: floa
 def con(tmp_path: Path):
     with connect(tmp_path / "wh.duckdb") as connection:
         migrate(connection)
-        connection.execute("INSERT INTO insight_brands VALUES (?, true, 1), (?, false, 2)", [OWN, RIVAL])
-        record_reply_settings(connection, [("trustpilot", OWN, "trustpilot"), ("trustpilot", RIVAL, "trustpilot"),
-                                           ("appstore", OWN, "appstore")], sla_hours=24)
+        record_reply_settings(connection, [("trustpilot", OWN, "trustpilot", True),
+                                           ("trustpilot", RIVAL, "trustpilot", False),
+                                           ("appstore", OWN, "appstore", True)], sla_hours=24)
         yield connection
 
 

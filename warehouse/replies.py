@@ -87,16 +87,16 @@ REPLY_SOURCE_TYPES = frozenset({"trustpilot", "googleplay", "google_business", "
 
 
 def record_reply_settings(
-    con: duckdb.DuckDBPyConnection, sources: list[tuple[str, str, str]], sla_hours: float
+    con: duckdb.DuckDBPyConnection, sources: list[tuple[str, str, str, bool]], sla_hours: float
 ) -> None:
-    """Write the configured ``(source key, brand, source type)`` whose platform shows replies,
-    and the reply SLA, for the reply views; one transaction, replacing the last run's."""
-    rows = [(source, brand, kind) for source, brand, kind in sources if kind in REPLY_SOURCE_TYPES]
+    """Write the configured ``(source key, brand, source type, own brand)`` whose platform
+    shows replies, and the reply SLA, for the reply views; one transaction, replacing the last run's."""
+    rows = [row for row in sources if row[2] in REPLY_SOURCE_TYPES]
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM reply_sources")
         if rows:
-            con.executemany("INSERT INTO reply_sources VALUES (?, ?, ?)", rows)
+            con.executemany("INSERT INTO reply_sources VALUES (?, ?, ?, ?)", rows)
         con.execute("DELETE FROM reply_settings")
         con.execute("INSERT INTO reply_settings VALUES (?)", [sla_hours])
         con.execute("COMMIT")

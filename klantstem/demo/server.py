@@ -21,7 +21,7 @@ import argparse
 import re
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -124,8 +124,12 @@ class DemoServer:
     what a crawler fetched (and what robots.txt kept it from fetching).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, today: date | None = None) -> None:
-        self.site = build_site(today)
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, today: date | None = None, as_of: datetime | None = None
+    ) -> None:
+        #: Every review with the replies and edits still to come; ``site`` is what is served.
+        self.history = build_site(today)
+        self.site = self.history.as_seen(as_of)
         self._address = (host, port)
         self._httpd: _DemoHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -148,6 +152,13 @@ class DemoServer:
         assert self._thread is not None
         self._thread.join()
         self._httpd = self._thread = None
+
+    def show_as_of(self, moment: datetime | None) -> DemoSite:
+        """Serve the site as it was at ``moment`` (None: as it is now) from the next request on."""
+        self.site = self.history.as_seen(moment)
+        if self._httpd is not None:
+            self._httpd.site = self.site
+        return self.site
 
     @property
     def base_url(self) -> str:

@@ -32,11 +32,13 @@ CREATE TABLE mention_versions (
 
 -- What the reply views need from monitor.toml, written by each daily run (flows.steps):
 -- the sources whose platform shows company replies (only there does "unanswered" mean
--- anything) and the reply SLA in hours (alerts.reply_sla_hours).
+-- anything), whether the brand is the company itself, and the reply SLA in hours
+-- (alerts.reply_sla_hours).
 CREATE TABLE reply_sources (
     source       VARCHAR NOT NULL,
     brand        VARCHAR NOT NULL,
-    source_type  VARCHAR NOT NULL
+    source_type  VARCHAR NOT NULL,
+    own          BOOLEAN NOT NULL
 );
 CREATE TABLE reply_settings (
     sla_hours    DOUBLE NOT NULL

@@ -32,12 +32,12 @@ SELECT
     CASE WHEN m.reply_at_basis IN ('platform', 'crawl')
          THEN greatest(epoch(m.reply_at) - epoch(m.published_at), 0) / 3600.0 END AS response_hours,
     (epoch(now()) - epoch(m.published_at)) / 3600.0                   AS age_hours,
-    coalesce(b.own, false)                                            AS own,
+    r.own,
     coalesce((SELECT max(sla_hours) FROM reply_settings), 48)         AS sla_hours
 FROM mentions AS m
-JOIN (SELECT DISTINCT source, brand FROM reply_sources) AS r ON r.source = m.source AND r.brand = m.brand
+JOIN (SELECT source, brand, bool_or(own) AS own FROM reply_sources GROUP BY ALL) AS r
+  ON r.source = m.source AND r.brand = m.brand
 LEFT JOIN mentions_scored AS s ON s.mention_id = m.mention_id
-LEFT JOIN insight_brands AS b ON b.brand = m.brand
 WHERE m.kind = 'review';
 
 -- Per brand, source and ISO week (Monday, Amsterdam) of publication: the reply-rate benchmark
