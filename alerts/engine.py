@@ -90,11 +90,15 @@ INVITATION_RULES = ("invitations_started", "invitations_stopped")
 #: Not a statistical rule: a source whose latest crawl was degraded or failed (format drift,
 #: errors; see alerts.health). It shares the episode handling: one alert per episode.
 HEALTH_RULE = "source_health"
+#: Not a statistical rule either: negative reviews of the own brand unanswered past the reply
+#: SLA (alerts.unanswered; severity: how many).
+UNANSWERED_RULE = "unanswered_negative"
 FAMILY = {"negative_share": "sentiment", "rating_drop": "sentiment", "volume": "volume",
-          "invitations_started": "invitations", "invitations_stopped": "invitations", HEALTH_RULE: "health"}
+          "invitations_started": "invitations", "invitations_stopped": "invitations", HEALTH_RULE: "health",
+          UNANSWERED_RULE: "replies"}
 RULE_LABEL = {"negative_share": "negative share", "volume": "volume", "rating_drop": "rating drop",
               "invitations_started": "invitations started", "invitations_stopped": "invitations stopped",
-              HEALTH_RULE: "source health"}
+              HEALTH_RULE: "source health", UNANSWERED_RULE: "unanswered negative reviews"}
 #: Source-health severity: 1 degraded, 2 failed, so degraded -> failed is "worse" (worse_factor 1.5).
 HEALTH_SEVERITY = {"degraded": 1.0, "failed": 2.0}
 NOTIFY_EVENTS = ("new", "worse", "level_shift", "recovered")
@@ -161,6 +165,8 @@ def effect_text(f: Finding) -> str:
     when = window_text(f.window)
     if f.rule == HEALTH_RULE:
         return f"crawl {'failed' if f.severity >= HEALTH_SEVERITY['failed'] else 'degraded'} ({f.note})"
+    if f.rule == UNANSWERED_RULE:
+        return f"{f.volume} negative review(s) without a reply past the SLA ({f.note}); see `klantstem inbox`"
     how = f"; judged {f.judged}" if f.judged else ""
     if f.rule == "negative_share":
         return (
@@ -293,6 +299,8 @@ class AlertEvent:
 def peak_text(a: Episode) -> str:
     if a.rule == HEALTH_RULE:
         return "crawl failed" if a.peak_severity >= HEALTH_SEVERITY["failed"] else "crawl degraded"
+    if a.rule == UNANSWERED_RULE:
+        return f"{a.peak_severity:.0f} unanswered negative reviews"
     if a.rule == "negative_share":
         return f"+{a.peak_severity * 100:.0f} points"
     if a.rule == "volume":
@@ -381,8 +389,8 @@ def normal_below(rule: str, config: AlertConfig) -> float:
         return config.negative_share.min_lift * RECOVERY_FRACTION
     if rule == "volume":
         return 1 + (config.volume.min_ratio - 1) * RECOVERY_FRACTION
-    if rule == HEALTH_RULE:
-        return RECOVERY_FRACTION  # the latest crawl is ok (severity 0)
+    if rule in (HEALTH_RULE, UNANSWERED_RULE):
+        return RECOVERY_FRACTION  # the latest crawl is ok / nothing overdue (severity 0)
     if rule in INVITATION_RULES:
         return 1 + (config.invitations.min_ratio - 1) * RECOVERY_FRACTION
     return config.rating_drop.min_drop * RECOVERY_FRACTION

@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from alerts.details import Details
-from alerts.engine import HEALTH_RULE, RULE_LABEL, AlertEvent, Key, effect_text, peak_text, stars
+from alerts.engine import HEALTH_RULE, RULE_LABEL, UNANSWERED_RULE, AlertEvent, Key, effect_text, peak_text, stars
 from alerts.history import ALL, AMSTERDAM
 from alerts.markup import untrusted, untrusted_url
 
 _EVENT_ORDER = {"new": 0, "worse": 1, "level_shift": 2, "recovered": 3}
 _RULE_ORDER = {"negative_share": 0, "rating_drop": 1, "volume": 2, "invitations_stopped": 3, "invitations_started": 4,
-               HEALTH_RULE: 5}
+               HEALTH_RULE: 5, UNANSWERED_RULE: 6}
 _BY_SOURCE_LABEL = {"negative_share": "Negative mentions", "rating_drop": "Low ratings", "volume": "Mentions",
                     "invitations_started": "Invited reviews", "invitations_stopped": "Invited reviews"}
 _TERMS_LABEL = {"negative_share": "Top negative terms", "rating_drop": "Top terms in low ratings", "volume": "Top terms",
@@ -46,6 +46,8 @@ def headline(ev: AlertEvent) -> str:
     assert f is not None
     if a.rule == HEALTH_RULE:
         return f"{a.brand}{where}: {peak_text(a).replace('crawl', 'source')}{worse}"
+    if a.rule == UNANSWERED_RULE:
+        return f"{a.brand}: {f.volume} negative review(s) unanswered past the reply SLA{worse}"
     if a.rule == "negative_share":
         return f"{a.brand}{where}: negative spike{worse}, {f.observed:.0%} negative (usually {f.expected:.0%})"
     if a.rule == "volume":

@@ -19,8 +19,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from alerts.delivery import DeliveryReport, deliver_pending
 from alerts.details import Details, details_for
-from alerts.engine import HEALTH_RULE, AlertEvent, EpisodeBook, Evaluation, Key, advance, evaluate, history_range, lookback_days
+from alerts.engine import HEALTH_RULE, UNANSWERED_RULE, AlertEvent, EpisodeBook, Evaluation, Key, advance, evaluate, history_range, lookback_days
 from alerts.health import health_findings
+from alerts.unanswered import unanswered_findings
 from alerts.history import AMSTERDAM, day_start, load_history
 from alerts.message import render
 from alerts.store import add_delivery, load_episodes, save_episodes, save_events
@@ -84,10 +85,12 @@ def run_alerts(
             history = load_history(con, start, end, brands, settings.population)
             evaluation = evaluate(history, settings, at, book)
             found, measured = health_findings(con, brands, at)
+            overdue, counted = unanswered_findings(con, settings, at)
+            found, measured = {**found, **overdue}, {**measured, **counted}
             evaluation = Evaluation({**evaluation.findings, **found}, {**evaluation.measured, **measured}, evaluation.shifts)
             events = advance(book, evaluation, settings, at)
             wanted = [ev.finding for ev in events if ev.event in ("new", "worse", "level_shift") and ev.finding
-                      and ev.finding.rule != HEALTH_RULE]
+                      and ev.finding.rule not in (HEALTH_RULE, UNANSWERED_RULE)]
             details: dict[Key, Details] = details_for(con, wanted, settings.delivery.top_terms, settings.population)
             for key, info in details.items():
                 live = book.latest[key]

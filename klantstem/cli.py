@@ -53,6 +53,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"Demo site on {server.base_url}; warehouse {data_dir / 'klantstem.duckdb'}", file=sys.stderr)
         with run_lock(config.warehouse.path):
             start_tied_api_server()
+            if not config.warehouse.path.exists():
+                # A fresh demo first sees the site as it stood at the start of today, so this
+                # morning's replies and raised ratings arrive on a later crawl (docs/replies.md).
+                server.show_as_of(server.history.start_of_today())
+                print("Crawling the demo site as it stood at the start of today, then as it is now", file=sys.stderr)
+                run_once(config_path, as_of=args.today, progress=not args.no_progress)
+                server.show_as_of(None)
             summary = run_once(config_path, as_of=args.today, progress=not args.no_progress)
     print(summary.render())
     print(f"\nQuery it: duckdb -readonly {data_dir / 'klantstem.duckdb'} \"FROM daily_sentiment WHERE source = 'all' ORDER BY day DESC LIMIT 9\"")
@@ -110,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="serve the bundled demo site on 127.0.0.1, crawl it and load a local warehouse",
         description="Start the demo review site (three fictional brands, Dutch reviews, a negative "
         "spike in the last days) on 127.0.0.1, run the daily flow against it and print the summary. "
-        "Running it again adds no duplicates.",
+        "A fresh demo crawls the site twice: as it stood at the start of today and as it is now "
+        "(replies and raised ratings of this morning). Running it again adds no duplicates.",
     )
     demo.add_argument("--data-dir", type=Path, default=Path("data"), help="where the warehouse and staging go (default: ./data)")
     demo.add_argument("--today", type=date.fromisoformat, default=None, help="pretend today is this date (YYYY-MM-DD)")
@@ -137,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     from report.commands import register as register_report
     from sentiment.commands import register as register_sentiment
     from warehouse.commands import register as register_warehouse
+    from warehouse.inbox import register as register_inbox
 
     model_actions = register_sentiment(commands)
     register_flows(commands, model_actions)
@@ -144,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_insights(commands)
     register_report(commands)
     register_warehouse(commands)
+    register_inbox(commands)
     return parser
 
 
