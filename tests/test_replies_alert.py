@@ -68,7 +68,7 @@ def test_only_the_own_brands_negative_reviews_past_the_sla_count(setup) -> None:
          row("happy", rating=5, rating_normalised=1.0),
          negative("answered", 0, reply="Sorry!", reply_at=(BASE_DAY + timedelta(hours=3)).isoformat()))
     with connect(setup.warehouse.path, read_only=True) as con:
-        findings, measured = unanswered_findings(con, setup.alerts, at(30))
+        findings, _ = unanswered_findings(con, setup.alerts, at(30))
     assert list(findings) == [(UNANSWERED_RULE, "Snelkoop", ALL)]
     assert findings[(UNANSWERED_RULE, "Snelkoop", ALL)].volume == 1, "only 'late': fresh is within the SLA"
 
