@@ -8,6 +8,7 @@ traceback; errors of the machine (a full disk, an I/O error) in one line and exi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -53,16 +54,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"Demo site on {server.base_url}; warehouse {data_dir / 'klantstem.duckdb'}", file=sys.stderr)
         with run_lock(config.warehouse.path):
             start_tied_api_server()
+            first = None
             if not config.warehouse.path.exists():
                 # A fresh demo first sees the site as it stood at the start of today, so this
                 # morning's replies and raised ratings arrive on a later crawl (docs/replies.md).
                 server.show_as_of(server.history.start_of_today())
-                print("Crawling the demo site as it stood at the start of today, then as it is now", file=sys.stderr)
-                run_once(config_path, as_of=args.today, progress=not args.no_progress)
+                first = run_once(config_path, as_of=args.today, progress=not args.no_progress)
                 server.show_as_of(None)
             summary = run_once(config_path, as_of=args.today, progress=not args.no_progress)
+    if first is not None:
+        print(f"First crawl, the demo site as it stood at the start of today: {sum(s.new for s in first.sources)} "
+              f"new reviews, {first.scored} scored. Then the site as it is now (this morning's reviews, replies "
+              "and raised ratings):\n")
+        summary = dataclasses.replace(summary, spikes=[*first.spikes, *summary.spikes])
     print(summary.render())
     print(f"\nQuery it: duckdb -readonly {data_dir / 'klantstem.duckdb'} \"FROM daily_sentiment WHERE source = 'all' ORDER BY day DESC LIMIT 9\"")
+    print(f"Answer it: klantstem inbox -c {config_path}")
     return EXIT_SOURCES_FAILED if summary.failed_sources else 0
 
 
