@@ -29,23 +29,55 @@ _CHANGED = (
     "(m.rating IS DISTINCT FROM b.rating OR m.title IS DISTINCT FROM b.title OR m.text IS DISTINCT FROM b.text"
     " OR m.published_at IS DISTINCT FROM b.published_at)"
 )
+_STORED_COLUMNS = ("mention_id, external_id, published_at, title, text, rating, rating_normalised, reply, reply_at, "
+                   "reply_at_basis, version_seen_at, first_seen_at")
 
-# {changed}: (mention_id of the stored row, seen_at: when the crawl saw the next version).
+# Table changed_rows: (mention_id of a row in stored_rows, seen_at: when a crawl saw its next version).
 VERSION_INSERT = """
 INSERT INTO mention_versions
 SELECT m.mention_id, m.external_id, m.published_at, m.title, m.text, m.rating, m.rating_normalised,
        coalesce(k.label, c.label), coalesce(label_polarity(k.label), c.score), m.reply, m.reply_at,
        coalesce(m.version_seen_at, m.first_seen_at), x.seen_at
-FROM mentions AS m
-JOIN {changed} AS x ON x.mention_id = m.mention_id
-LEFT JOIN current_scores AS c ON c.mention_id = m.mention_id
-LEFT JOIN sentiment_corrections AS k ON k.mention_id = m.mention_id
+FROM stored_rows AS m
+JOIN changed_rows AS x ON x.mention_id = m.mention_id
+LEFT JOIN (SELECT mention_id, label, score FROM current_scores
+           WHERE mention_id IN (SELECT mention_id FROM changed_rows)) AS c ON c.mention_id = m.mention_id
+LEFT JOIN (SELECT mention_id, label FROM sentiment_corrections
+           WHERE mention_id IN (SELECT mention_id FROM changed_rows)) AS k ON k.mention_id = m.mention_id
 WHERE NOT EXISTS (SELECT 1 FROM mention_versions AS v WHERE v.mention_id = m.mention_id AND v.superseded_at = x.seen_at)
 """
 
 
+def _snapshot_stored(con: duckdb.DuckDBPyConnection, ids: str) -> int:
+    """Temp table ``stored_rows``: the stored rows whose ``mention_id`` is in query ``ids``.
+
+    Two steps so that a load's cost does not grow with the history: the match reads only the
+    ``mention_id`` column; the wide columns (text) are read by ``rowid`` for the matched rows
+    only, not decompressed for every stored review."""
+    rowids = [r[0] for r in con.execute(f"SELECT rowid FROM mentions WHERE mention_id IN ({ids})").fetchall()]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE stored_rows AS SELECT {_STORED_COLUMNS} FROM mentions "
+                f"WHERE {'rowid = ANY(?::BIGINT[])' if rowids else 'false'}", [rowids] if rowids else [])
+    return len(rowids)
+
+
+def _keep_versions(con: duckdb.DuckDBPyConnection, changed: str) -> None:
+    """Copy the rows of ``stored_rows`` listed by query ``changed`` into ``mention_versions``."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE changed_rows AS {changed}")
+    if con.execute("SELECT count(*) FROM changed_rows").fetchall()[0][0]:
+        con.execute(VERSION_INSERT)
+    con.execute("DROP TABLE changed_rows")
+    con.execute("DROP TABLE stored_rows")
+
+
 def before_upsert(con: duckdb.DuckDBPyConnection, batch: str) -> None:
     """Fill the batch's reply time and version columns and keep the versions it supersedes."""
+    if not _snapshot_stored(con, f"SELECT mention_id FROM {batch}"):
+        con.execute(f"""UPDATE {batch} SET version_seen_at = coalesce(fetched_at, now()),
+                        reply_at = CASE WHEN reply IS NOT NULL THEN coalesce(reply_at, fetched_at, now()) END,
+                        reply_at_basis = CASE WHEN reply IS NULL THEN NULL WHEN reply_at IS NOT NULL THEN 'platform'
+                                              ELSE 'first_crawl' END""")
+        con.execute("DROP TABLE stored_rows")
+        return
     con.execute(
         f"""
         UPDATE {batch} SET reply_at = d.reply_at, reply_at_basis = d.basis, version_seen_at = d.version_seen_at
@@ -62,23 +94,22 @@ def before_upsert(con: duckdb.DuckDBPyConnection, batch: str) -> None:
                         ELSE 'first_crawl' END AS basis,
                    CASE WHEN m.mention_id IS NULL OR {_CHANGED} THEN coalesce(b.fetched_at, now())
                         ELSE coalesce(m.version_seen_at, m.first_seen_at) END AS version_seen_at
-            FROM {batch} AS b LEFT JOIN mentions AS m ON m.mention_id = b.mention_id
+            FROM {batch} AS b LEFT JOIN stored_rows AS m ON m.mention_id = b.mention_id
         ) AS d
         WHERE {batch}.mention_id = d.mention_id
         """
     )
-    changed = (f"(SELECT b.mention_id, coalesce(b.fetched_at, now()) AS seen_at FROM {batch} AS b "
-               f"JOIN mentions AS m ON m.mention_id = b.mention_id WHERE {_CHANGED})")
-    con.execute(VERSION_INSERT.format(changed=changed))
+    _keep_versions(con, f"SELECT b.mention_id, coalesce(b.fetched_at, now()) AS seen_at FROM {batch} AS b "
+                        f"JOIN stored_rows AS m ON m.mention_id = b.mention_id WHERE {_CHANGED}")
 
 
 def keep_version_before_rekey(con: duckdb.DuckDBPyConnection, rekey_map: str, batch: str) -> None:
     """Inside ``warehouse.identity.rekey_mentions`` for an edit that changed the review's id
     (the new version is in table ``batch``): keep the stored row as a version under the id it
     had, before it takes the new one."""
-    changed = (f"(SELECT r.old_id AS mention_id, coalesce(b.fetched_at, now()) AS seen_at FROM {rekey_map} AS r "
-               f"JOIN {batch} AS b ON b.mention_id = r.new_id)")
-    con.execute(VERSION_INSERT.format(changed=changed))
+    _snapshot_stored(con, f"SELECT old_id FROM {rekey_map}")
+    _keep_versions(con, f"SELECT r.old_id AS mention_id, coalesce(b.fetched_at, now()) AS seen_at FROM {rekey_map} AS r "
+                        f"JOIN {batch} AS b ON b.mention_id = r.new_id")
 
 
 #: Source types whose platform shows the company's replies (docs/replies.md lists each one's
