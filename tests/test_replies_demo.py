@@ -15,6 +15,7 @@ import pytest
 from flows import steps
 from flows.crawl import run_crawl
 from klantstem.config import MonitorConfig, load_config
+from klantstem.demo.pages import PER_PAGE
 from klantstem.demo.server import DemoServer
 from klantstem.demo.site import DemoSite, demo_config_toml
 from tests.spider_helpers import TEST_SALT
@@ -30,17 +31,19 @@ class Crawled:
     history: DemoSite  # the site with every reply and edit still to come
     config: MonitorConfig
     inbox_after_first_run: set[str]
+    updated_by_second_run: int
 
     def sql(self, query: str, params: list | None = None) -> list[tuple]:
         with connect(self.config.warehouse.path, read_only=True) as con:
             return con.execute(query, params or []).fetchall()
 
 
-def _run(config: MonitorConfig, run_id: str) -> None:
+def _run(config: MonitorConfig, run_id: str) -> int:
+    """One crawl of every demo source and its load; returns the stored reviews it updated."""
     plan = steps.prepare_run(config, run_id)
     for job in plan.jobs:
         run_crawl(job, config.crawl, plan.run_dir, plan.seen_ids_file(job), TEST_SALT, True, plan.stop_ids_file(job))
-    steps.load_staged(config)
+    return sum(load.result.updated for load in steps.load_staged(config))
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +61,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
                 first_inbox = {r[0] for r in con.execute(
                     "SELECT m.external_id FROM reply_inbox JOIN mentions AS m USING (mention_id)").fetchall()}
             server.show_as_of(None)
-            _run(config, "second")
-            yield Crawled(server.history, config, first_inbox)
+            updated = _run(config, "second")
+            yield Crawled(server.history, config, first_inbox, updated)
 
 
 def test_reply_kpis_and_recovered_customers_for_every_demo_brand(crawled: Crawled) -> None:
@@ -107,3 +110,14 @@ def test_a_reply_posted_after_the_first_run_leaves_the_inbox_with_its_response_t
 def test_canned_replies_find_the_demos_reply_templates(crawled: Crawled) -> None:
     templates = crawled.sql("SELECT brand, replies FROM canned_replies WHERE brand = 'Snelkoop'")
     assert templates and all(n >= 3 for _, n in templates)
+
+
+def test_the_second_run_reloads_exactly_the_reviews_that_changed_on_the_pages_it_read(crawled: Crawled) -> None:
+    before = crawled.history.as_seen(crawled.history.start_of_today())
+    after = crawled.history.as_seen(None)
+    read = {r.id for b in after.brands for c in b.daily_reviews
+            for r in after.listing(b, c)[: crawled.config.crawl.recheck_pages * PER_PAGE]}
+    old = {r.id: (r.rating, r.text, r.reply) for r in before.reviews}
+    changed = {r.id for r in after.reviews if r.id in old and r.id in read and old[r.id] != (r.rating, r.text, r.reply)}
+    assert changed, "this morning's replies and raised ratings"
+    assert crawled.updated_by_second_run == len(changed), "unchanged stored reviews are dropped by their digest"

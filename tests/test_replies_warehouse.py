@@ -4,6 +4,7 @@ recovered_customers, service_recovery, canned_replies)."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -132,3 +133,12 @@ def test_replies_that_differ_only_in_the_greeted_name_are_one_template(con) -> N
     upsert_mentions(con, table(*rows))
     got = con.execute("SELECT brand, replies, share_of_replies FROM canned_replies").fetchall()
     assert got == [(OWN, 3, 0.75)]
+
+
+def test_a_staged_reply_time_that_is_not_a_timestamp_is_rejected_with_its_field() -> None:
+    from warehouse.staging import parse_lines
+
+    good = review("a", reply="Sorry!", reply_at="gisteren")
+    batch = parse_lines([json.dumps(good), json.dumps(review("b", reply_at=at(3)))], origin="day.jsonl")
+    assert batch.rejects == ["day.jsonl:1: reply_at: not an ISO 8601 timestamp: 'gisteren'"]
+    assert batch.table.column("reply_at").to_pylist() == [None], "a reply time without a reply is not kept"
