@@ -87,7 +87,7 @@ def run_alerts(
             evaluation = evaluate(history, settings, at, book)
             for r in rules():
                 if r.collect is not None:
-                    found, measured = r.collect(con, brands, at)
+                    found, measured = r.collect(con, brands, at, settings)
                     evaluation = Evaluation({**evaluation.findings, **found}, {**evaluation.measured, **measured},
                                             evaluation.shifts)
             events = advance(book, evaluation, settings, at)

@@ -65,8 +65,7 @@ def mentions_table(rng: np.random.Generator, pool: pa.Array, first_id: int, publ
     ids = np.arange(first_id, first_id + n)
     rating = rng.integers(1, 6, n).astype(float)
     ts = pa.array((published * 1_000_000).astype(np.int64), type=pa.timestamp("us", tz="UTC"))
-    return pa.table(
-        {
+    columns = {
             "source": pa.array(np.array(SOURCES)[rng.integers(0, len(SOURCES), n)]),
             "external_id": pa.array(np.char.add("r", ids.astype(str))),
             "brand": pa.array(np.array(BRANDS)[rng.integers(0, len(BRANDS), n)]),
@@ -83,8 +82,9 @@ def mentions_table(rng: np.random.Generator, pool: pa.Array, first_id: int, publ
             "author": pa.nulls(n, pa.string()),
             "reply": pa.nulls(n, pa.string()),
             "fetched_at": ts,
-        }
-    ).cast(MENTION_SCHEMA)
+    }
+    # Columns the contract gained later (provenance, reply time ...) stay empty here.
+    return pa.table({f.name: columns.get(f.name, pa.nulls(n, f.type)) for f in MENTION_SCHEMA}).cast(MENTION_SCHEMA)
 
 
 def score_rows(rng: np.random.Generator, pending: list) -> pa.Table:

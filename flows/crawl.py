@@ -103,6 +103,7 @@ def scrapy_command(
         ("source", job.source),
         ("max_pages", str(job.max_pages)),
         ("seen_ids", str(seen_ids)),
+        ("recheck_pages", str(crawl.recheck_pages)),
         *([("stop_ids", str(stop_ids))] if stop_ids is not None else []),
         *job.arguments,
     ]:

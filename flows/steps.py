@@ -23,12 +23,14 @@ from flows.crawl import PARTIAL_SUFFIX, CrawlJob, page_ids_file
 from klantstem.config import MonitorConfig
 from klantstem.limits import MAX_SCORED_CHARS
 from klantstem.privacy import load_or_create_salt
+from klantstem.review_state import seen_line
 from warehouse.connection import connect
 from warehouse.crawl_runs import source_watermark
 from warehouse.identity import rekey_unkeyed_fallback_ids
-from warehouse.load import LoadResult, known_external_ids, upsert_mentions
+from warehouse.load import LoadResult, known_external_ids, known_review_states, upsert_mentions
 from warehouse.migrate import migrate, refresh_views
 from warehouse.models import scoring_model
+from warehouse.replies import record_reply_settings
 from warehouse.scores import pending_texts, score_table, store_scores
 from warehouse.staging import read_staging_file
 
@@ -104,9 +106,12 @@ def prepare_run(config: MonitorConfig, run_id: str) -> RunPlan:
     with connect(path, timeout_s=timeout) as con:
         migrate(con)
         rekey_unkeyed_fallback_ids(con, salt, own_id_sources(jobs))
+        own = {b.name for b in config.brands if b.own}
+        record_reply_settings(con, [(j.source, j.brand, j.spider, j.brand in own) for j in jobs],
+                              config.alerts.reply_sla_hours)
         for job in jobs:
-            ids = known_external_ids(con, job.source, job.brand)
-            plan.seen_ids_file(job).write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
+            known = known_review_states(con, job.source, job.brand)
+            plan.seen_ids_file(job).write_text("".join(seen_line(i, state) for i, state in known), encoding="utf-8")
             mark = source_watermark(con, job.source, job.brand)
             stop = known_external_ids(con, job.source, job.brand, through=mark) if mark is not None else []
             plan.stop_ids_file(job).write_text("".join(f"{i}\n" for i in stop), encoding="utf-8")

@@ -8,6 +8,7 @@ traceback; errors of the machine (a full disk, an I/O error) in one line and exi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -53,9 +54,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"Demo site on {server.base_url}; warehouse {data_dir / 'klantstem.duckdb'}", file=sys.stderr)
         with run_lock(config.warehouse.path):
             start_tied_api_server()
+            first = None
+            if not config.warehouse.path.exists():
+                # A fresh demo first sees the site as it stood at the start of today, so this
+                # morning's replies and raised ratings arrive on a later crawl (docs/replies.md).
+                server.show_as_of(server.history.start_of_today())
+                first = run_once(config_path, as_of=args.today, progress=not args.no_progress)
+                server.show_as_of(None)
             summary = run_once(config_path, as_of=args.today, progress=not args.no_progress)
+    if first is not None:
+        print(f"First crawl, the demo site as it stood at the start of today: {sum(s.new for s in first.sources)} "
+              f"new reviews, {first.scored} scored. Then the site as it is now (this morning's reviews, replies "
+              "and raised ratings):\n")
+        summary = dataclasses.replace(summary, spikes=[*first.spikes, *summary.spikes])
     print(summary.render())
     print(f"\nQuery it: duckdb -readonly {data_dir / 'klantstem.duckdb'} \"FROM daily_sentiment WHERE source = 'all' ORDER BY day DESC LIMIT 9\"")
+    print(f"Answer it: klantstem inbox -c {config_path}")
     return EXIT_SOURCES_FAILED if summary.failed_sources else 0
 
 
@@ -110,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="serve the bundled demo site on 127.0.0.1, crawl it and load a local warehouse",
         description="Start the demo review site (three fictional brands, Dutch reviews, a negative "
         "spike in the last days) on 127.0.0.1, run the daily flow against it and print the summary. "
-        "Running it again adds no duplicates.",
+        "A fresh demo crawls the site twice: as it stood at the start of today and as it is now "
+        "(replies and raised ratings of this morning). Running it again adds no duplicates.",
     )
     demo.add_argument("--data-dir", type=Path, default=Path("data"), help="where the warehouse and staging go (default: ./data)")
     demo.add_argument("--today", type=date.fromisoformat, default=None, help="pretend today is this date (YYYY-MM-DD)")
@@ -137,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     from report.commands import register as register_report
     from sentiment.commands import register as register_sentiment
     from warehouse.commands import register as register_warehouse
+    from warehouse.inbox import register as register_inbox
 
     model_actions = register_sentiment(commands)
     register_flows(commands, model_actions)
@@ -144,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_insights(commands)
     register_report(commands)
     register_warehouse(commands)
+    register_inbox(commands)
     return parser
 
 

@@ -303,6 +303,9 @@ class CrawlConfig(_Strict):
     trustpilot_login_wall_page: int = Field(
         default=10, ge=0, description="Trustpilot asks anonymous visitors to log in beyond this page: a backfill "
         "stops there and says so. 0 for a site without the wall (the demo site).")
+    recheck_pages: int = Field(
+        default=3, ge=1, le=50, description="Listing pages read on every run even when they hold only stored "
+        "reviews, so that company replies and edits to recent reviews are seen (docs/replies.md).")
 
 
 class NegativeShareRule(_Strict):
@@ -401,6 +404,9 @@ class AlertConfig(_Strict):
     cooldown_hours: float = Field(default=72, ge=0, description="A new trigger this soon after recovery re-opens the alert.")
     worse_factor: float = Field(default=1.5, gt=1, description="Re-notify when the effect grows by this factor.")
     level_shift_days: int = Field(default=7, ge=0, le=60, description="Elevated this long: the new normal, reported once; 0 = never.")
+    reply_sla_hours: float = Field(
+        default=48, ge=0, description="unanswered_negative: a negative review of the own brand still unanswered "
+        "after this many hours opens an alert (docs/replies.md); 0 = off.")
     population: Literal["organic", "all"] = Field(
         default="organic", description="Which mentions the rules judge: 'organic' leaves out reviews the company "
         "invited (docs/provenance.md); 'all' mixes both.")

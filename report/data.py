@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from klantstem.clock import today_amsterdam
+from report.replies import replies_section
 
 
 # Up to this many days of data the time buckets are days; above it, ISO weeks (Monday),
@@ -136,7 +137,7 @@ def empty_payload(as_of: date | None = None, note: str | None = None) -> dict[st
     if note is not None:
         payload["status"] = section("missing", note)
         for key in ("sentiment", "grades", "survey", "aspects", "drivers", "blind_spots", "alerts",
-                    "source_health", "negative_examples"):
+                    "source_health", "negative_examples", "replies"):
             payload[key] = section("missing", note)
     return payload
 
@@ -258,6 +259,7 @@ def collect(
     payload["alerts"] = _alerts(con, rel)
     payload["source_health"] = source_health(con, rel)
     payload["negative_examples"] = _negative_examples(con)
+    payload["replies"] = replies_section(con, rel, date.fromisoformat(meta["as_of"]))
 
     # First days of the buckets as ISO strings, in index order (not sorted).
     payload["days"] = list(days.values)

@@ -38,6 +38,7 @@ from twisted.python.failure import Failure
 
 from klantstem.config import SOURCE_TYPES, Source
 from klantstem.privacy import SALT_ENV
+from klantstem.review_state import parse_seen_line
 from spiders import PageParseError, refuse_to_start
 from spiders.brands import BrandMatcher, parse_list_arg
 from spiders.items import ReviewItem
@@ -169,14 +170,15 @@ def _parse_max_pages(name: str, max_pages: str | int | None) -> int:
     return pages
 
 
-def _load_seen_ids(name: str, path: str | None) -> frozenset[str]:
-    """Ids from a text file, one per line; no file argument means a first crawl."""
+def _load_seen_ids(name: str, path: str | None) -> dict[str, str | None]:
+    """Ids from a ``seen_ids``/``stop_ids`` file, each with the digest of what the warehouse
+    holds for it (``klantstem.review_state``; None where the line carries none)."""
     if not path:
-        return frozenset()
+        return {}
     if not Path(path).is_file():
         refuse_to_start(logger, f"{name}: seen_ids file not found: {path}")
     lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip() for line in lines if line.strip())
+    return dict(parsed for line in lines if (parsed := parse_seen_line(line)) is not None)
 
 
 class ReviewSpider(scrapy.Spider):
@@ -185,9 +187,11 @@ class ReviewSpider(scrapy.Spider):
     Arguments (all strings on the command line): ``url`` first listing page, ``brand``,
     ``source`` (stable key, default the spider name), ``max_pages`` (default as in
     monitor.toml), ``seen_ids`` (file of ids the warehouse already holds: dropped),
-    ``stop_ids`` (file of ids stored by the last *complete* crawl; default ``seen_ids``).
+    ``stop_ids`` (file of ids stored by the last *complete* crawl; default ``seen_ids``),
+    ``recheck_pages`` (default 1: pages read even when they hold only stored reviews, so that
+    company replies and edits to recent reviews are seen; see ``klantstem.review_state``).
     Paging stops after the last page, after ``max_pages``, or after the first page holding a
-    stop id: everything older was stored by a crawl that got to its end. A seen id alone does
+    stop id (and at least ``recheck_pages`` read): everything older was stored by a crawl that got to its end. A seen id alone does
     not stop paging, because a crawl that failed halfway leaves seen ids above a gap. Spiders with ``brand_filter`` also take
     ``keywords`` and ``exclude`` (JSON array or comma-separated; default: the brand name).
     """
@@ -222,6 +226,7 @@ class ReviewSpider(scrapy.Spider):
         max_pages: str | int | None = None,
         seen_ids: str | None = None,
         stop_ids: str | None = None,
+        recheck_pages: str | int | None = None,
         keywords: str | None = None,
         exclude: str | None = None,
         **kwargs: Any,
@@ -239,6 +244,11 @@ class ReviewSpider(scrapy.Spider):
             self.max_pages = self.page_limit
         self.seen_ids = _load_seen_ids(self.name, seen_ids)
         self._stop_ids = None if stop_ids is None else _load_seen_ids(self.name, stop_ids)
+        self.recheck_pages = 1
+        if recheck_pages is not None:
+            if not str(recheck_pages).strip().isdigit() or int(recheck_pages) < 1:
+                refuse_to_start(logger, f"{self.name}: spider argument recheck_pages={recheck_pages!r} must be a whole number >= 1")
+            self.recheck_pages = int(recheck_pages)
         #: Keys the fallback ids (spiders.pipelines.fallback_external_id); the pseudonymisation salt.
         self.id_salt = os.environ.get(SALT_ENV, "")
         #: Fallback ids of every review on the pages read so far (``PAGE_IDS_FILE_SETTING``).
@@ -251,7 +261,7 @@ class ReviewSpider(scrapy.Spider):
                 refuse_to_start(logger, f"{self.name}: spider arguments keywords/exclude: {exc}")
 
     @property
-    def stop_ids(self) -> frozenset[str]:
+    def stop_ids(self) -> Mapping[str, str | None]:
         """Ids at which paging stops: those a complete crawl reached, else every seen id."""
         return self.seen_ids if self._stop_ids is None else self._stop_ids
 
@@ -338,7 +348,7 @@ class ReviewSpider(scrapy.Spider):
         """The request for the following page, or None after recording why paging stops."""
         page_items = [*result.items, *result.pending]
         ids = (resolve_external_id(item, self.id_fallback, self.id_salt) for item in page_items)
-        if any(i in self.stop_ids for i in ids):
+        if any(i in self.stop_ids for i in ids) and page >= self.recheck_pages:
             stop_reason = "seen"
         elif result.next_url is None:
             stop_reason = result.stop_reason or "last_page"

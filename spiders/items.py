@@ -39,6 +39,10 @@ class ReviewItem:
     language: str | None = None
     author: str | None = field(default=None, repr=False)
     reply: str | None = None
+    # When the company replied, as the platform states it (None: the platform gives no date);
+    # who replied, where the platform names a person (pseudonymised like ``author``).
+    reply_at: str | None = None
+    reply_author: str | None = field(default=None, repr=False)
     fetched_at: str | None = None
     # Who prompted the review (klantstem.provenance): set only by sources that say so.
     provenance: str | None = None

@@ -11,7 +11,8 @@ order (see ``ITEM_PIPELINES`` in settings):
 6. ``ValidationPipeline``   drop, count and log rows without text / date / id
 7. ``BrandMatchPipeline``   post sources only: drop texts that do not mention the brand
 8. ``DuplicatePipeline``    drop an id already written in this crawl (a post under two hashtags)
-9. ``SeenIdsPipeline``      drop rows already in the warehouse (``seen_ids``)
+9. ``SeenIdsPipeline``      drop rows already in the warehouse (``seen_ids``) unless their
+   rating, text or company reply changed (``klantstem.review_state``)
 
 The id is computed first, from the raw values, because the spider computes the same id
 from the same raw values to decide whether to stop paging; both call
@@ -38,6 +39,7 @@ from w3lib.html import remove_tags, replace_entities
 
 from klantstem.limits import FUTURE_SKEW, MAX_STORED_CHARS
 from klantstem.privacy import PSEUDONYMISE_ENV, SALT_ENV, keyed_id, pseudonymise
+from klantstem.review_state import review_state
 from spiders import refuse_to_start
 from spiders.items import ReviewItem, ScrapedNumber
 
@@ -252,6 +254,7 @@ class CleanTextPipeline(_CrawlerPipeline):
         item.text = self._capped("text", clean(item.text))
         item.reply = self._capped("reply", clean(item.reply))
         item.author = self._capped("author", clean(item.author))
+        item.reply_author = self._capped("reply_author", clean(item.reply_author)) if item.reply else None
         return item
 
     def _capped(self, field: str, value: str | None) -> str | None:
@@ -270,6 +273,8 @@ class NormaliseFieldsPipeline(_CrawlerPipeline):
         if raw_published and item.published_at is None:
             logger.warning("unreadable date %r at %s", raw_published, item.url)
         item.language = normalise_language(item.language)
+        # A reply date only with a reply; unreadable, it is left out (the load then uses the crawl time).
+        item.reply_at = normalise_timestamp(item.reply_at) if item.reply else None
         item.fetched_at = utc_now_iso()
         return item
 
@@ -288,7 +293,8 @@ class RatingPipeline(_CrawlerPipeline):
 
 
 class PseudonymisePipeline(_CrawlerPipeline):
-    """Replace the author's name by a salted pseudonym (see klantstem.privacy).
+    """Replace the author's name, and the name of a person who replied for the company where a
+    platform gives one, by a salted pseudonym (see klantstem.privacy).
 
     On unless ``KLANTSTEM_PSEUDONYMISE=0``. The salt comes only from the environment
     (``KLANTSTEM_AUTHOR_SALT``), never from a ``-s`` setting, because command lines are
@@ -312,6 +318,7 @@ class PseudonymisePipeline(_CrawlerPipeline):
     def process_item(self, item: ReviewItem) -> ReviewItem:
         if self.enabled:
             item.author = pseudonymise(self.salt, item.source, item.author)
+            item.reply_author = pseudonymise(self.salt, item.source, item.reply_author)
         return item
 
 
@@ -336,13 +343,20 @@ class ValidationPipeline(_CrawlerPipeline):
 
 
 class SeenIdsPipeline(_CrawlerPipeline):
-    """Drop rows whose id the warehouse already has (the ``seen_ids`` spider argument)."""
+    """Drop rows whose id the warehouse already has (the ``seen_ids`` spider argument), unless
+    the warehouse's digest of rating, text and reply differs from the row's: a reply that
+    appeared or an edit goes through (counted as ``changed``) and updates the stored row."""
 
     def process_item(self, item: ReviewItem) -> ReviewItem:
-        if item.external_id in self.spider.seen_ids:
-            self.count("seen")
-            raise DropItem(f"already seen: {item.external_id}", log_level="DEBUG")
-        return item
+        seen = self.spider.seen_ids
+        if item.external_id not in seen:
+            return item
+        stored = seen.get(item.external_id) if isinstance(seen, dict) else None
+        if stored is not None and stored != review_state(to_float(item.rating), item.text, item.reply):
+            self.count("changed")
+            return item
+        self.count("seen")
+        raise DropItem(f"already seen: {item.external_id}", log_level="DEBUG")
 
 
 class BrandMatchPipeline(_CrawlerPipeline):

@@ -166,11 +166,15 @@ def test_views_of_a_warehouse_that_was_migrated_before_004_are_filled_on_upgrade
         con.execute("DROP VIEW daily_sentiment; DROP VIEW mentions_scored; DROP VIEW mentions_scored_recomputed; "
                     "DROP VIEW warehouse_sync_status")
         con.execute("DROP VIEW sentiment_corrections")
+        con.execute("DROP VIEW canned_replies; DROP VIEW service_recovery; DROP VIEW recovered_customers; "
+                    "DROP VIEW reply_inbox; DROP VIEW reply_performance; DROP VIEW reply_facts")  # views 060
         for name in (*incremental.MAINTAINED_TABLES, "sentiment_correction_log", "sentiment_models", "source_watermarks",
-                     "unkeyed_fallback_ids"):
+                     "unkeyed_fallback_ids", "mention_versions", "reply_sources", "reply_settings"):
             con.execute(f"DROP TABLE {name}")
         for table_name, column in (("mentions", "provenance"), ("mentions", "verification"),
-                                   ("mentions", "provenance_raw"), ("crawl_runs", "note")):  # migrations 030, 032
+                                   ("mentions", "provenance_raw"), ("crawl_runs", "note"),  # migrations 030, 032
+                                   ("mentions", "reply_at"), ("mentions", "reply_at_basis"),
+                                   ("mentions", "reply_author"), ("mentions", "version_seen_at")):  # migration 050
             con.execute(f"ALTER TABLE {table_name} DROP COLUMN {column}")
         con.execute("DELETE FROM schema_migrations WHERE version >= 4")  # and the later ones
         migrate(con)

@@ -126,3 +126,30 @@ def test_the_spider_lists_every_id_it_read_on_its_pages(tmp_path: Path, monkeypa
                 fallback_external_id("Bestelhuis", "Anna", "2026-11-17T00:00:00+00:00", "Te laat", TEST_SALT)}
     assert read_page_ids(staged) == expected
     assert read_page_ids(tmp_path / "trustpilot__bestelhuis.jsonl") is None
+
+
+def test_an_edit_that_moved_both_date_and_text_is_the_same_review_under_the_newest_id(con) -> None:
+    upsert_mentions(con, table(ld("h:old", day=-3), ld("h:neighbour", day=-4, author=OTHER_AUTHOR,
+                                                       text="Andere klant, ander verhaal.")),
+                    page_ids={"h:old", "h:neighbour"})
+    old_mid = con.execute("SELECT mention_id FROM mentions WHERE external_id = 'h:old'").fetchone()[0]
+    edited = LONG_TEXT.replace("snel", "heel snel") + " Update: opgelost!"
+
+    # The site re-dated the edit; the pages read still reach back to day -4, where the old version would be listed.
+    result = upsert_mentions(con, table(ld("h:new", day=0, text=edited)), page_ids={"h:new", "h:neighbour"})
+
+    assert (result.new, result.updated) == (0, 1)
+    assert [r[0] for r in stored(con)] == ["h:neighbour", "h:new"]
+    new_mid = con.execute("SELECT mention_id FROM mentions WHERE external_id = 'h:new'").fetchone()[0]
+    versions = con.execute("SELECT mention_id, external_id, text FROM mention_versions").fetchall()
+    assert versions == [(new_mid, "h:old", LONG_TEXT)], "the earlier version is kept under the id it was published with"
+    assert new_mid != old_mid
+
+
+def test_a_moved_date_and_text_stays_two_reviews_when_the_old_date_lies_beyond_the_pages_read(con) -> None:
+    upsert_mentions(con, table(ld("h:old", day=-30)), page_ids={"h:old"})
+    edited = LONG_TEXT + " Update: opgelost!"
+    # Only today's page was read: the old review may well still be listed further back.
+    upsert_mentions(con, table(ld("h:new", day=0, text=edited)), page_ids={"h:new"})
+    assert [r[0] for r in stored(con)] == ["h:new", "h:old"]
+    assert con.execute("SELECT count(*) FROM mention_versions").fetchone()[0] == 0

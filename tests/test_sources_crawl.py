@@ -49,7 +49,7 @@ from warehouse.staging import validate_row
 REPO = Path(__file__).resolve().parent.parent
 CONTRACT_FIELDS = [
     "source", "brand", "external_id", "url", "kind", "published_at", "title", "text", "rating",
-    "rating_min", "rating_max", "rating_normalised", "language", "author", "reply", "fetched_at",
+    "rating_min", "rating_max", "rating_normalised", "language", "author", "reply", "reply_at", "reply_author", "fetched_at",
     "provenance", "verification", "provenance_raw",
 ]  # fmt: skip
 POSTS = corpus()["posts"]

@@ -129,6 +129,7 @@ def test_google_play_reads_the_double_wrapped_payload_and_its_token():
         "2026-11-24T17:00:00+00:00",
     )
     assert item.reply == "Vervelend! Wil je ons mailen via de klantenservice? Dan kijken we met je mee."
+    assert item.reply_at == "2026-11-24T19:00:00+00:00", "[7][2][0]: the reply's unix seconds, two hours later"
     assert item.url.endswith("&reviewId=9c1f6b1e-4a1e-4a51-9d2e-6f0a1b2c3d01")
     assert googleplay.review_item(reviews[1], brand="B", source="g", app_page="p").reply is None
 

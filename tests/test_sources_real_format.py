@@ -49,6 +49,7 @@ def test_trustpilot_next_data_page_as_recorded():
              "Korting gekregen op de volgende order & dat waardeer ik.",
         rating=4, rating_min=1, rating_max=5, language="nl", author="Klant Een",
         reply="Dank voor je geduld! We hebben de bezorger hierop aangesproken.",
+        reply_at="2026-11-24T11:30:02.000Z",  # reply.publishedDate
         provenance="invited", verification="verified", provenance_raw="InvitationApi",  # labels.verification
     )  # fmt: skip
     assert second.text.startswith("prijs 5<10 en 10>5?") and second.reply is None  # \u003c unescaped by JSON
@@ -124,6 +125,7 @@ def test_kiyoh_publication_api_feed(monkeypatch):
         "0f6c1e5a-1b2c-4d3e-8f90-aa11bb22cc33", "2026-11-24T16:30:24.278Z", 9, 10, "Snel en netjes",
         "Dank je wel voor je review!")
     assert first.text == "Vandaag besteld, morgen in huis.\n\nVerpakking was prima & heel." and second.reply is None
+    assert first.reply_at is None, "reviewComments is a bare string: the load dates the reply by the crawl"
     assert result.next_url is None
     [request] = asyncio.run(started(spider))
     assert request.headers[b"X-Publication-Api-Token"] == b"token-not-secret"
@@ -192,6 +194,7 @@ def test_google_business_profile_reviews_with_replies(monkeypatch):
     assert (item.external_id, item.published_at, item.rating, item.author) == (
         "AbFvOqmLZ5rB9c2d", "2026-11-20T09:41:07.123456Z", 2, "Klant Een")
     assert item.reply == "Sorry voor het ongemak! We hebben het gemeld bij de vervoerder."
+    assert item.reply_at == "2026-11-20T14:02:00.5Z"  # reviewReply.updateTime
     assert result.next_url.startswith(spider.start_url) and "pageToken=CkUKQGFj" in result.next_url
 
 

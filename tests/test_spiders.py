@@ -47,7 +47,7 @@ DEMO_TODAY = date(2026, 11, 20)
 SNELKOOP, WINKELWAGEN, BESTELHUIS = BRANDS
 CONTRACT_FIELDS = [  # docs/ARCHITECTURE.md section 1, in order
     "source", "brand", "external_id", "url", "kind", "published_at", "title", "text", "rating",
-    "rating_min", "rating_max", "rating_normalised", "language", "author", "reply", "fetched_at",
+    "rating_min", "rating_max", "rating_normalised", "language", "author", "reply", "reply_at", "reply_author", "fetched_at",
     "provenance", "verification", "provenance_raw",
 ]  # fmt: skip
 
@@ -118,6 +118,7 @@ def test_trustpilot_review_maps_to_a_raw_item_with_permalink():
         language="nl",
         author="Jan de Vries",
         reply="Excuses, we zoeken het uit.",
+        reply_at="2026-11-19T10:00:00.000Z",
     )
 
 

@@ -2,7 +2,8 @@
 
 The key is ``(source, external_id)``: running the same day twice, or re-crawling pages we
 already have, updates the stored row (an edited review, a new company reply) instead of
-adding a second one. Each batch is one transaction, so analysts never see half a batch.
+adding a second one. The row before an edit of its rating, title, text or date is kept in
+``mention_versions``, and a reply's time is kept across crawls (``warehouse.replies``). Each batch is one transaction, so analysts never see half a batch.
 The incrementally maintained tables (``warehouse/incremental.py``) are updated in the same
 transaction, for the batch's rows and days only.
 """
@@ -16,12 +17,14 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from warehouse import identity, incremental
+from klantstem.review_state import review_state
+from warehouse import identity, incremental, replies
 from warehouse.connection import rollback_quietly
 from warehouse.staging import MENTION_SCHEMA
 
 _COLUMNS = [f.name for f in MENTION_SCHEMA]
-_UPDATABLE = [c for c in _COLUMNS if c not in ("source", "external_id")]
+_STORED = [*_COLUMNS, *replies.DERIVED_COLUMNS]
+_UPDATABLE = [c for c in _STORED if c not in ("source", "external_id")]
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,9 @@ def upsert_mentions(
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
-                """
+                f"""
                 CREATE OR REPLACE TEMP TABLE batch AS
-                SELECT md5(source || ':' || external_id) AS mention_id, *
+                SELECT md5(source || ':' || external_id) AS mention_id, *, {replies.DERIVED_SELECT}
                 FROM incoming_batch
                 QUALIFY row_number() OVER (
                     PARTITION BY source, external_id ORDER BY fetched_at DESC NULLS LAST) = 1
@@ -60,9 +63,10 @@ def upsert_mentions(
             unique_rows = con.execute("SELECT count(*) FROM batch").fetchall()[0][0]
             if page_ids is not None:
                 identity.match_edited_reviews(con, "batch", page_ids)
+            replies.before_upsert(con, "batch")
             # New rows = growth of the table: a count, not a lookup of every id in the history.
             before = con.execute("SELECT count(*) FROM mentions").fetchall()[0][0]
-            columns = ", ".join(["mention_id", *_COLUMNS])
+            columns = ", ".join(["mention_id", *_STORED])
             updates = ", ".join(f"{c} = excluded.{c}" for c in _UPDATABLE)
             con.execute(
                 f"""
@@ -101,3 +105,17 @@ def known_external_ids(
         [source, brand, through, through, limit],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def known_review_states(
+    con: duckdb.DuckDBPyConnection, source: str, brand: str, limit: int = 5000
+) -> list[tuple[str, str]]:
+    """The newest ids we hold for one source and brand, each with the digest of its rating,
+    text and reply (``klantstem.review_state``): the spider drops those whose digest still
+    matches and lets a changed one (a new reply, an edit) through."""
+    rows = con.execute(
+        """SELECT external_id, rating, text, reply FROM mentions WHERE source = ? AND brand = ?
+           ORDER BY published_at DESC LIMIT ?""",
+        [source, brand, limit],
+    ).fetchall()
+    return [(external_id, review_state(rating, text, reply)) for external_id, rating, text, reply in rows]

@@ -38,6 +38,8 @@ MENTION_SCHEMA = pa.schema(
         ("language", pa.string()),
         ("author", pa.string()),
         ("reply", pa.string()),
+        ("reply_at", pa.timestamp("us", tz="UTC")),
+        ("reply_author", pa.string()),
         ("fetched_at", pa.timestamp("us", tz="UTC")),
         ("provenance", pa.string()),
         ("verification", pa.string()),
@@ -45,7 +47,7 @@ MENTION_SCHEMA = pa.schema(
     ]
 )
 _REQUIRED_TEXT = ("source", "external_id", "brand", "text")
-_OPTIONAL_TEXT = ("url", "title", "language", "author", "reply", "verification", "provenance_raw")
+_OPTIONAL_TEXT = ("url", "title", "language", "author", "reply", "reply_author", "verification", "provenance_raw")
 _NUMBERS = ("rating", "rating_min", "rating_max", "rating_normalised")
 _KINDS = frozenset({"review", "post", "comment"})
 
@@ -120,6 +122,7 @@ def validate_row(row: Any) -> dict[str, Any]:
     if clean["published_at"] > datetime.now(UTC) + FUTURE_SKEW:
         raise RowError(f"published_at: in the future: {row['published_at'][:40]!r}")
     clean["fetched_at"] = _timestamp(row, "fetched_at", False)
+    clean["reply_at"] = _timestamp(row, "reply_at", False) if clean["reply"] is not None else None
     return clean
 
 

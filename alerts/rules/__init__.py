@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     QuietTest = Callable[[History, int, datetime, AlertConfig, Sequence[tuple[date, date]], date | None, int],
                          tuple[float | None, Any]]
     #: Findings read from the warehouse rather than from the mention history: (con, brands, run
-    #: time) -> (findings, measured effect per key).
-    Collect = Callable[[duckdb.DuckDBPyConnection, list[str], datetime], tuple[dict[Any, Any], dict[Any, float]]]
+    #: time, config) -> (findings, measured effect per key).
+    Collect = Callable[[duckdb.DuckDBPyConnection, list[str], datetime, AlertConfig],
+                       tuple[dict[Any, Any], dict[Any, float]]]
 
 #: Which mentions an alert is about, for its top terms, examples and per-source counts
 #: (``alerts.details``); None: not about mentions (source health).

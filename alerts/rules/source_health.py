@@ -32,5 +32,5 @@ RULE = register(Rule(
     name="source_health", label="source health", family="health",
     settings=lambda config: config,  # always on while alerts are
     recovery=lambda _config: RECOVERY_FRACTION,  # the latest crawl is ok (severity 0)
-    effect=effect, peak=peak, headline=headline, collect=health_findings, focus=None, order=5,
+    effect=effect, peak=peak, headline=headline, collect=lambda con, brands, at, _config: health_findings(con, brands, at), focus=None, order=5,
 ))

@@ -120,7 +120,7 @@ def trustpilot_review(review: DemoReview) -> dict[str, Any]:
         "dates": {
             "experiencedDate": review.published_at.strftime("%Y-%m-%dT00:00:00.000Z"),
             "publishedDate": _iso_z(review.published_at),
-            "updatedDate": None,
+            "updatedDate": _iso_z(review.updated_at) if review.updated_at else None,
             "submittedDate": None,
         },
         "report": None,
@@ -252,8 +252,23 @@ def review_page(review: DemoReview) -> str:
 # -------------------------------------------------------------------- JSON-LD pages
 
 
+def _jsonld_reply(review: DemoReview, ten_point: bool) -> dict[str, Any]:
+    """The company's answer as a schema.org ``comment``: Bestelhuis answers as the company,
+    Snelkoop's customer service signs with a (fictional) employee's name."""
+    assert review.reply is not None
+    seed = _hash_int("replier", review.id)
+    author: dict[str, Any] = (
+        {"@type": "Organization", "name": review.brand} if ten_point
+        else {"@type": "Person", "name": ("Sanne", "Joris", "Fleur")[seed % 3] + f" van {review.brand}",
+              "worksFor": {"@type": "Organization", "name": review.brand}}
+    )
+    return {"@type": "Comment", "text": review.reply.message, "author": author,
+            "dateCreated": review.reply.published_at.astimezone(AMSTERDAM).isoformat(timespec="seconds")}
+
+
 def _jsonld_review(review: DemoReview, ten_point: bool) -> dict[str, Any]:
     """Snelkoop's page types every review and uses full timestamps; Bestelhuis's does not."""
+    reply = {"comment": [_jsonld_reply(review, ten_point)]} if review.reply else {}
     if ten_point:
         seed = _hash_int("author-style", review.id)
         return {
@@ -263,6 +278,7 @@ def _jsonld_review(review: DemoReview, ten_point: bool) -> dict[str, Any]:
             "reviewBody": review.published_text,
             "inLanguage": review.language,
             "reviewRating": {"ratingValue": str(review.rating), "bestRating": "10", "worstRating": "1"},
+            **reply,
         }
     return {
         "@type": "Review",
@@ -272,6 +288,7 @@ def _jsonld_review(review: DemoReview, ten_point: bool) -> dict[str, Any]:
         "reviewBody": review.published_text,
         "inLanguage": "nl-NL" if review.language == "nl" else "en-GB",
         "reviewRating": {"@type": "Rating", "ratingValue": review.rating, "bestRating": 5, "worstRating": 1},
+        **reply,
     }
 
 

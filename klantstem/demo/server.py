@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import re
 import threading
-from datetime import date
+from datetime import date, datetime
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
@@ -77,9 +77,18 @@ class DemoServer(LoopbackServer):
     what a crawler fetched (and what robots.txt kept it from fetching).
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, today: date | None = None) -> None:
-        self.site = build_site(today)
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, today: date | None = None, as_of: datetime | None = None
+    ) -> None:
+        #: Every review with the replies and edits still to come; ``site`` is what is served.
+        self.history = build_site(today)
+        self.site = self.history.as_seen(as_of)
         super().__init__(lambda request: handle(self.site, request.target, f"http://{request.host}"), host, port)
+
+    def show_as_of(self, moment: datetime | None) -> DemoSite:
+        """Serve the site as it was at ``moment`` (None: as it is now) from the next request on."""
+        self.site = self.history.as_seen(moment)
+        return self.site
 
     @property
     def requested_paths(self) -> list[str]:

@@ -11,6 +11,12 @@ although the organic reviews grow steadily more negative (``DemoBrand.organic_to
 when the second campaign stops, a week before today, the mixed share jumps without anything
 having changed for customers. Only the organic series shows both as they are.
 
+Companies answer part of their reviews, some within hours and some a day or two later, and a
+few customers raise their rating after the answer (``DemoReply``, ``DemoUpdate``). The site
+can be shown as it was at an earlier moment (``DemoSite.as_seen``): ``klantstem demo`` crawls
+it once as it stood at the start of today and once as it is now, so the replies and raised
+ratings of this morning arrive the way they do in production, on a later crawl.
+
 Sources per brand: Snelkoop on the Trustpilot-style site and a JSON-LD review page,
 Winkelwagen on the Trustpilot-style site, Bestelhuis on a JSON-LD page that grades on
 the Dutch 1-10 scale (so rating normalisation has something to do).
@@ -23,7 +29,7 @@ import json
 import math
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Literal
@@ -110,10 +116,35 @@ BRANDS: tuple[DemoBrand, ...] = (
 )
 
 
+#: The site's "now" on ``today``: the last reviews are posted before it (``_timestamp``), and
+#: this morning's replies and raised ratings fall between midnight and it.
+NOW_HOUR = 8
+UPGRADES_PER_LISTING = 2
+UPGRADE_WINDOW = 50  # raised ratings go to reviews this near the top of their listing (re-read on every run)
+UPDATE_NOTES: tuple[str, ...] = (
+    "Update: de klantenservice heeft het netjes opgelost, daarom meer sterren.",
+    "Update: na mijn review werd ik gebeld en kreeg ik alsnog mijn pakket. Top opgelost!",
+    "Update: snel gereageerd en het bedrag is teruggestort. Dank jullie wel.",
+)
+
+
 @dataclass(frozen=True)
 class DemoReply:
     message: str
     published_at: datetime
+
+    def delay_hours(self, review: DemoReview) -> float:
+        """The response time the warehouse must compute for ``review``: reply minus review time."""
+        return (self.published_at - review.published_at).total_seconds() / 3600
+
+
+@dataclass(frozen=True)
+class DemoUpdate:
+    """The reviewer raises the rating after the company's reply (a recovered customer)."""
+
+    rating: int
+    note: str
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -139,6 +170,8 @@ class DemoReview:
     markup: bool
     spike: bool
     origin: str = ORGANIC  # Trustpilot's reviewSourceName: ORGANIC or INVITED
+    update: DemoUpdate | None = None  # still to come at the moment the site is shown
+    updated_at: datetime | None = None  # when the shown version was edited (None: never)
 
     @property
     def invited(self) -> bool:
@@ -177,6 +210,30 @@ class DemoSite:
 
     def review(self, review_id: str) -> DemoReview | None:
         return self._by_id.get(review_id)
+
+    @property
+    def now(self) -> datetime:
+        """The moment the full site shows: ``NOW_HOUR`` o'clock on ``today`` (Amsterdam)."""
+        return datetime.combine(self.today, time(NOW_HOUR), tzinfo=AMSTERDAM).astimezone(UTC)
+
+    def as_seen(self, moment: datetime | None) -> DemoSite:
+        """The site as a visitor saw it at ``moment`` (None: now): later reviews absent, later
+        replies not yet there, edits made by then applied."""
+        moment = min(moment or self.now, self.now)
+        shown = []
+        for review in self.reviews:
+            if review.published_at > moment:
+                continue
+            if review.reply is not None and review.reply.published_at > moment:
+                review = replace(review, reply=None)
+            if review.update is not None and review.update.updated_at <= moment:
+                review = replace(review, rating=review.update.rating, text=f"{review.text}\n{review.update.note}",
+                                 updated_at=review.update.updated_at)
+            shown.append(replace(review, update=None))
+        return replace(self, reviews=tuple(shown))
+
+    def start_of_today(self) -> datetime:
+        return datetime.combine(self.today, time(0), tzinfo=AMSTERDAM).astimezone(UTC)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -249,17 +306,33 @@ def _compose(rng: random.Random, brand: DemoBrand, tone: Tone, spike: bool) -> t
     return rng.choice(pool.TITLES[tone]), _dutch_body(rng, tone), "nl"
 
 
+def _reply_message(rng: random.Random, brand: DemoBrand, tone: Tone, author: str) -> str:
+    return rng.choice(pool.REPLIES[tone]).format(naam=author.split(maxsplit=1)[0].rstrip("."), merk=brand.name)
+
+
 def _reply(
-    rng: random.Random, brand: DemoBrand, *, tone: Tone, author: str, published: datetime, today: date
+    rng: random.Random, brand: DemoBrand, *, tone: Tone, author: str, published: datetime, today: date, review_key: str
 ) -> DemoReply | None:
-    """Companies answer some reviews on the Trustpilot-style site, within a day or two."""
+    """Companies answer some reviews, within a day or two (a reply this morning shows only on
+    the run that crawls the site as it is now). ``rng`` is drawn from exactly as before replies
+    could fall on today, so the reviews after this one stay the same; what only today's
+    replies need comes from their own generator (``review_key``)."""
     if rng.random() >= REPLY_CHANCE[tone]:
         return None
     answered = published + timedelta(hours=rng.randint(2, 40))
     if answered.date() >= today:
+        own = random.Random(f"{SEED}:reply-today:{review_key}")
+        now = datetime.combine(today, time(NOW_HOUR), tzinfo=AMSTERDAM).astimezone(UTC)
+        return DemoReply(_reply_message(own, brand, tone, author), answered) if answered <= now else None
+    return DemoReply(_reply_message(rng, brand, tone, author), answered)
+
+
+def _jsonld_reply(brand: DemoBrand, *, tone: Tone, author: str, published: datetime, review_key: str) -> DemoReply | None:
+    """Replies on the JSON-LD pages (their own generator: the review stream stays as it was)."""
+    own = random.Random(f"{SEED}:jsonld-reply:{review_key}")
+    if own.random() >= REPLY_CHANCE[tone]:
         return None
-    message = rng.choice(pool.REPLIES[tone]).format(naam=author.split(maxsplit=1)[0].rstrip("."), merk=brand.name)
-    return DemoReply(message, answered)
+    return DemoReply(_reply_message(own, brand, tone, author), published + timedelta(hours=own.randint(1, 30)))
 
 
 def _review(
@@ -274,10 +347,11 @@ def _review(
     markup = rng.random() < MARKUP_SHARE
     paragraphs = [" ".join(sentences)] if not markup else [" ".join(sentences[:1]), " ".join(sentences[1:])]
     published = _timestamp(rng, day, today)
+    key = f"{brand.slug}:{channel}:{published.isoformat()}:{author}"
     reply = (
-        _reply(rng, brand, tone=tone, author=author, published=published, today=today)
+        _reply(rng, brand, tone=tone, author=author, published=published, today=today, review_key=key)
         if channel == "trustpilot"
-        else None
+        else _jsonld_reply(brand, tone=tone, author=author, published=published, review_key=key)
     )
     return DemoReview(
         id=_object_id(rng, published),
@@ -319,7 +393,32 @@ def build_site(today: date | None = None) -> DemoSite:
                                 invited=by_invitation)
                     )
     reviews.sort(key=lambda r: (r.published_at, r.id), reverse=True)
-    return DemoSite(today=today, brands=BRANDS, reviews=tuple(reviews))
+    return DemoSite(today=today, brands=BRANDS, reviews=tuple(_with_upgrades(reviews, today)))
+
+
+def _with_upgrades(reviews: list[DemoReview], today: date) -> list[DemoReview]:
+    """Per listing, the ``UPGRADES_PER_LISTING`` newest negative reviews near its top that were
+    posted before yesterday get a reply (if they had none) before today and a raised rating
+    this morning, between the start of today and the site's now: the demo's recovered customers."""
+    start = datetime.combine(today, time(0), tzinfo=AMSTERDAM).astimezone(UTC)
+    chosen: dict[str, DemoReview] = {}
+    for brand in BRANDS:
+        for channel in brand.daily_reviews:
+            listing = [r for r in reviews if r.brand == brand.name and r.channel == channel][:UPGRADE_WINDOW]
+            negative = [r for r in listing if (r.rating - 1) / (r.best_rating - 1) < 0.5 and not r.spike
+                        and r.published_at < start - timedelta(days=1)]
+            for review in negative[:UPGRADES_PER_LISTING]:
+                own = random.Random(f"{SEED}:upgrade:{review.id}")
+                reply = review.reply
+                if reply is None or reply.published_at >= start:
+                    message = _reply_message(own, brand, "neg", review.author)
+                    reply = DemoReply(message, review.published_at + timedelta(hours=own.randint(2, 20)))
+                best = review.best_rating
+                rating = own.choice((4, 5) if best == 5 else (7, 8))
+                updated = start + timedelta(minutes=own.randint(30, NOW_HOUR * 60 - 30))
+                chosen[review.id] = replace(review, reply=reply,
+                                            update=DemoUpdate(rating, own.choice(UPDATE_NOTES), updated))
+    return [chosen.get(r.id, r) for r in reviews]
 
 
 def source_url(base_url: str, brand: DemoBrand, channel: Channel) -> str:

@@ -737,6 +737,46 @@
     list.slice(0, 9).forEach(function (m) { wrap.appendChild(mentionCard(m, true)); });
   }
 
+  // ---------------------------------------------------------------- replies (docs/replies.md)
+  function renderInbox() {
+    var wrap = clear(byId('inbox-list')), R = D.replies;
+    if (sectionNote('section-inbox', R)) return;
+    var list = R.inbox.filter(function (m) { return brandOn(m.brand) && sourceOn(m.source); });
+    wrap.appendChild(el('p', { class: 'inbox-summary', text: fmtInt(R.unanswered) + ' unanswered, ' + fmtInt(R.negative) +
+      ' negative, ' + fmtInt(R.past_sla) + ' negative past the ' + fmtNum(R.sla_hours, 0) + ' h reply SLA' }));
+    if (!list.length) { wrap.appendChild(el('div', { class: 'empty', style: 'height:60px', text: 'Nothing to answer in the selection.' })); return; }
+    list.forEach(function (m) {
+      var card = mentionCard(m, true);
+      card.classList.add(m.past_sla ? 'inbox-late' : (m.negative ? 'inbox-negative' : 'inbox-other'));
+      card.insertBefore(el('div', { class: 'inbox-age', text: fmtNum(m.age_hours, 0) + ' h waiting' +
+        (m.past_sla ? ' · past the SLA' : '') }), card.firstChild);
+      wrap.appendChild(card);
+    });
+    if (R.unanswered > R.inbox.length) wrap.appendChild(el('p', { class: 'more', text: (R.unanswered - R.inbox.length) + ' more in `klantstem inbox`.' }));
+  }
+  function renderReplyRate() {
+    var wrap = clear(byId('replies-table')), R = D.replies;
+    if (sectionNote('section-replies', R)) return;
+    byId('replies-applies').textContent = 'all sources · last ' + R.days + ' days';
+    var rows = R.benchmark.filter(function (r) { return brandOn(r.brand); });
+    var table = el('table', { class: 'health-table replies-table' }, [
+      el('thead', {}, [el('tr', {}, ['Brand', 'Reviews', 'Negative', 'Answered', 'Negative answered within ' + fmtNum(R.sla_hours, 0) + ' h', 'Median response', 'Won back']
+        .map(function (h) { return el('th', { text: h }); }))])
+    ]);
+    var body = el('tbody');
+    rows.forEach(function (r) {
+      body.appendChild(el('tr', { class: r.own ? 'own' : '' }, [
+        el('td', { text: r.brand + (r.own ? ' (own)' : '') }), el('td', { text: fmtInt(r.reviews) }),
+        el('td', { text: fmtInt(r.negative) }), el('td', { text: fmtPct(r.share_answered) }),
+        el('td', { text: fmtPct(r.share_negative_within_sla) }),
+        el('td', { text: r.median_response_hours === null ? '–' : fmtNum(r.median_response_hours, 1) + ' h' }),
+        el('td', { text: fmtInt(r.recovered) })
+      ]));
+    });
+    table.appendChild(body);
+    wrap.appendChild(table);
+  }
+
   // ---------------------------------------------------------------- update loop
   function update() {
     var p = period();
@@ -756,6 +796,8 @@
     renderBlindSpots();
     renderAlerts();
     renderSourceHealth();
+    renderInbox();
+    renderReplyRate();
     renderExamples();
     document.body.setAttribute('data-rendered', String((Number(document.body.getAttribute('data-rendered')) || 0) + 1));
   }

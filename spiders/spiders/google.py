@@ -107,6 +107,8 @@ def business_review_item(review: dict[str, Any], *, brand: str, source: str, url
         rating_max=RATING_SCALE[1],
         author=None if anonymous else dig(review, "reviewer", "displayName"),
         reply=dig(review, "reviewReply", "comment"),
+        # the reply's last change: the API keeps no first-publication time
+        reply_at=google_time(dig(review, "reviewReply", "updateTime")),
     )
 
 

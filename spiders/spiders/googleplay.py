@@ -14,7 +14,7 @@ is ``[[review, ...], ..., [null, "<next page token>"], ...]``; a review is a pos
 array::
 
     [0] review id   [1][0] author name   [2] stars 1-5   [4] text
-    [5][0] unix seconds   [7][1] developer reply   [10] app version
+    [5][0] unix seconds   [7][1] developer reply   [7][2][0] reply unix seconds   [10] app version
 
 No token means the last page. An envelope whose payload is null carries an error code
 instead (e.g. ``[5]`` for an unknown app): that is a failed page, not an empty one.
@@ -112,6 +112,7 @@ def review_item(review: list[Any], *, brand: str, source: str, app_page: str) ->
         rating_max=RATING_SCALE[1],
         author=_at(review, 1, 0),
         reply=_at(review, 7, 1),
+        reply_at=epoch_to_iso(_at(review, 7, 2, 0)),
     )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlparse
 
 from parsel import Selector
@@ -107,9 +107,38 @@ def _absolute_url(value: Any) -> str | None:
     return value if isinstance(value, str) and urlparse(value).scheme in ("http", "https") else None
 
 
+class OwnerReply(NamedTuple):
+    text: str | None
+    published: str | None
+    person: str | None
+
+
+def owner_reply(node: dict[str, Any]) -> OwnerReply:
+    """The company's answer among the review's schema.org ``comment``s: schema.org has no
+    owner-response property, so pages that publish one use ``comment`` (a ``Comment`` with
+    ``text`` and ``dateCreated``/``datePublished``) whose ``author`` is an ``Organization``,
+    or a ``Person`` who ``worksFor`` one (their name is pseudonymised like authors).
+    Comments by other people are not replies of the company."""
+    for comment in _objects(node.get("comment")):
+        author = comment.get("author")
+        author = author[0] if isinstance(author, list) and author else author
+        if not isinstance(author, dict):
+            continue
+        types = schema_types(author)
+        person = author_name(author) if "Person" in types and author.get("worksFor") else None
+        if "Organization" not in types and person is None:
+            continue
+        text = comment.get("text")
+        published = comment.get("dateCreated") or comment.get("datePublished")
+        return OwnerReply(text if isinstance(text, str) else None, published if isinstance(published, str) else None,
+                          person)
+    return OwnerReply(None, None, None)
+
+
 def review_item(node: dict[str, Any], *, brand: str, source: str, listing_url: str) -> ReviewItem:
     """One raw item from one schema.org Review node."""
     language = node.get("inLanguage")
+    reply = owner_reply(node)
     return ReviewItem(
         source=source,
         brand=brand,
@@ -123,6 +152,9 @@ def review_item(node: dict[str, Any], *, brand: str, source: str, listing_url: s
         rating_max=dig(node, "reviewRating", "bestRating"),
         language=language if isinstance(language, str) else None,
         author=author_name(node.get("author")),
+        reply=reply.text,
+        reply_at=reply.published,
+        reply_author=reply.person,
     )
 
 

@@ -93,6 +93,7 @@ def review_item(review: Any, *, brand: str, source: str, page_url: str) -> Revie
         language=dig(review, "language"),
         author=dig(review, "consumer", "displayName"),
         reply=dig(review, "reply", "message"),
+        reply_at=dig(review, "reply", "publishedDate"),  # first published; updatedDate is a later edit
         provenance=origin.provenance,
         verification=origin.verification,
         provenance_raw=origin.raw,

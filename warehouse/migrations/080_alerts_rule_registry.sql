@@ -8,7 +8,7 @@ CREATE TABLE alerts_new (
     brand              VARCHAR NOT NULL,
     source             VARCHAR NOT NULL,          -- source key, or 'all' for the brand as a whole
     status             VARCHAR NOT NULL CHECK (status IN ('open', 'resolved', 'level_shift')),
-    window_kind        VARCHAR NOT NULL CHECK (window_kind IN ('daily', 'intraday', 'stream')),  -- latest evidence
+    window_kind        VARCHAR NOT NULL CHECK (window_kind IN ('daily', 'intraday', 'stream', 'queue')),  -- latest evidence; queue: unanswered_negative
     window_start       TIMESTAMPTZ NOT NULL,
     window_end         TIMESTAMPTZ NOT NULL,      -- exclusive
     episode_start      TIMESTAMPTZ NOT NULL,      -- start of the first window that fired
