@@ -249,7 +249,7 @@ def write_history(con: duckdb.DuckDBPyConnection, table: pa.Table, model_id: str
             """
             SELECT source, external_id, brand, 'review' AS kind, url, published_at, NULL AS title, text, rating,
                    1.0 AS rating_min, 5.0 AS rating_max, (rating - 1) / 4 AS rating_normalised, 'nl' AS language,
-                   NULL AS author, NULL AS reply, published_at AS fetched_at, provenance,
+                   NULL AS author, NULL AS reply, NULL::TIMESTAMPTZ AS reply_at, NULL AS reply_author, published_at AS fetched_at, provenance,
                    NULL AS verification, NULL AS provenance_raw
             FROM synthetic_mentions
             """

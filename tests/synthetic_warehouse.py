@@ -209,6 +209,8 @@ def build_warehouse(
                    rating, CASE WHEN scale IS NOT NULL THEN 1 END AS rating_min, scale AS rating_max,
                    (rating - 1) / (scale - 1) AS rating_normalised, 'nl' AS language, left(md5('author' || i), 16) AS author,
                    CASE WHEN tone = 'neg' AND u_text < 0.4 THEN 'Vervelend om te horen, we nemen contact met u op.' END AS reply,
+                   CASE WHEN tone = 'neg' AND u_text < 0.4 THEN published_at + INTERVAL 5 HOUR END AS reply_at,
+                   NULL AS reply_author,
                    published_at + INTERVAL 1 HOUR AS fetched_at, NULL AS provenance, NULL AS verification,
                    NULL AS provenance_raw,
                    md5(source || ':' || 'syn-' || $seed || '-' || i) AS mention_id, tone, u_score, u_scored
