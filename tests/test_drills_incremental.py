@@ -179,7 +179,8 @@ def test_views_of_a_warehouse_that_was_migrated_before_004_are_filled_on_upgrade
                      "unkeyed_fallback_ids"):
             con.execute(f"DROP TABLE {name}")
         for table_name, column in (("mentions", "provenance"), ("mentions", "verification"),
-                                   ("mentions", "provenance_raw"), ("crawl_runs", "note")):  # migrations 030, 032
+                                   ("mentions", "provenance_raw"), ("crawl_runs", "note"),  # migrations 030, 032
+                                   ("insight_tagged", "language"), ("insight_brands", "languages")):  # 070
             con.execute(f"ALTER TABLE {table_name} DROP COLUMN {column}")
         con.execute("DELETE FROM schema_migrations WHERE version >= 4")  # and the later ones
         migrate(con)

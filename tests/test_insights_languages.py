@@ -1,0 +1,159 @@
+"""French and English customers get the same journey steps as Dutch ones: each text is read
+with its own language's term lists, stemmer and stop words, and a language without lists is
+kept and counted, never read with another language's words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from insights.aspects import AspectTagger, load_lexicon
+from insights.pipeline import refresh_insights
+from insights.tagging import UNREAD_VERSION, tagger_for
+from insights.text import stem, terms, tokens
+from klantstem.config import ConfigError, MonitorConfig, parse_config
+from tests.test_insights_pipeline import AS_OF, FakeScorer, load, make_config, query
+from tests.warehouse_helpers import row
+
+
+@pytest.fixture(scope="module")
+def fr() -> AspectTagger:
+    return AspectTagger(load_lexicon(language="fr"))
+
+
+@pytest.fixture(scope="module")
+def en() -> AspectTagger:
+    return AspectTagger(load_lexicon(language="en"))
+
+
+def aspects(tagger: AspectTagger, sentence: str) -> set[str]:
+    return set(tagger.tag_sentence(sentence))
+
+
+def test_french_elisions_are_cut_off_before_matching() -> None:
+    assert tokens("L’application et le temps d'attente qu'il faut", "fr") == [
+        "l", "application", "et", "le", "temps", "d", "attente", "qu", "il", "faut"]
+    assert tokens("auto's", "nl") == ["auto's"], "Dutch apostrophe plurals stay one word"
+
+
+def test_each_language_has_its_own_snowball_stemmer() -> None:
+    assert stem("commandes", "fr") == stem("commander", "fr") == "command" != stem("commandes", "nl")
+    assert stem("rembourser", "fr") == stem("remboursement", "fr") == "rembours"
+    assert stem("refunded", "en") == stem("refund", "en")
+    assert stem("bezorging", "nl") == stem("bezorgen", "nl") == "bezorg"
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Livraison rapide, colis bien emballé.", {"delivery"}),
+    ("J'ai été remboursée en trois jours.", {"returns"}),
+    ("Le service client ne répond jamais à mes mails.", {"customer_service"}),
+    ("L'appli plante à chaque mise à jour.", {"app"}),
+    ("Beaucoup trop cher pour ce que c'est.", {"price"}),
+    ("Le produit est arrivé cassé.", {"product_quality", "delivery"}),
+    ("Commande passée sur le site sans problème.", {"ordering"}),
+    ("La vendeuse en magasin était adorable.", {"store"}),
+    ("Temps d'attente interminable au téléphone.", {"customer_service"}),
+])
+def test_french_journey_steps_are_found_through_inflections_and_elisions(
+        fr: AspectTagger, sentence: str, expected: set[str]) -> None:
+    assert aspects(fr, sentence) == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("The parcel was delivered two days late.", {"delivery"}),
+    ("Still waiting for my refund.", {"returns"}),
+    ("Customer service never replied to my emails.", {"customer_service"}),
+    ("The app keeps crashing.", {"app"}),
+    ("Way too expensive.", {"price"}),
+    ("I ordered on the website without any trouble.", {"ordering"}),
+])
+def test_english_journey_steps_are_found_through_inflections(en: AspectTagger, sentence: str, expected: set[str]) -> None:
+    assert aspects(en, sentence) == expected
+
+
+def test_a_global_exclude_phrase_takes_its_words_away(en: AspectTagger) -> None:
+    assert aspects(en, "In order to get a refund I had to wait.") == {"returns"}, \
+        "'in order to' is not ordering"
+
+
+def test_clauses_are_cut_at_the_language_s_contrastive_words(fr: AspectTagger, en: AspectTagger) -> None:
+    assert [set(t) for _, t in fr.clauses("Livraison rapide mais le service client est nul")] == [
+        {"delivery"}, {"customer_service"}]
+    assert [set(t) for _, t in en.clauses("Fast delivery but the customer service is useless")] == [
+        {"delivery"}, {"customer_service"}]
+
+
+def test_terms_use_the_language_s_stop_words_and_stems() -> None:
+    found = terms("Le colis n'est jamais arrivé. Les colis sont perdus.", language="fr")
+    assert {"colis", "jamais", "jamais arrive"} <= set(found.values()), \
+        "polarity words stay: 'jamais arrivé' is a topic"
+    assert found["colis"] == "colis" and stem("perdus", "fr") in found, "keys are French stems"
+    assert not {"le", "les", "est", "sont", "n"} & set(found.values()), "French function words never make a topic"
+
+
+def test_a_company_extends_the_french_lists_in_the_same_file(tmp_path: Path) -> None:
+    extra = tmp_path / "aspects.toml"
+    extra.write_text('[aspects.delivery]\nwords = ["koerierdienst"]\n'
+                     '[fr.aspects.delivery]\nwords = ["camionnette"]\n', encoding="utf-8")
+    assert aspects(AspectTagger(load_lexicon(extra, language="fr")), "La camionnette est passée") == {"delivery"}
+    assert aspects(AspectTagger(load_lexicon(extra, language="nl")), "De camionnette kwam niet") == set()
+    assert aspects(AspectTagger(load_lexicon(extra, language="nl")), "De koerierdienst") == {"delivery"}
+
+
+def test_a_bad_language_table_in_the_override_file_is_a_one_line_error(tmp_path: Path) -> None:
+    extra = tmp_path / "aspects.toml"
+    extra.write_text('fr = ["livraison"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"aspects.toml: fr: must be a table"):
+        load_lexicon(extra, language="fr")
+
+
+def test_the_tagger_is_picked_by_language_and_unknown_languages_are_not_read(tmp_path: Path) -> None:
+    taggers = tagger_for(make_config(tmp_path))
+    assert taggers.for_language("fr").language == "fr"
+    assert taggers.for_language(None).language == "nl", "too short to detect: the default language"
+    assert taggers.for_language("de") is None
+    assert taggers.version_for("de") == UNREAD_VERSION
+    assert len({taggers.version_for(x) for x in ("nl", "fr", "en")}) == 3
+
+
+def test_brand_languages_are_two_letter_codes_each_once(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"brands\[0\]\.languages: .*'french' is not a two-letter language code"):
+        parse_config('[[brands]]\nname = "A"\nlanguages = ["french"]\n', base=tmp_path)
+    with pytest.raises(ConfigError, match="each language once"):
+        parse_config('[[brands]]\nname = "A"\nlanguages = ["fr", "fr"]\n', base=tmp_path)
+
+
+def belgian(tmp_path: Path) -> MonitorConfig:
+    return make_config(tmp_path).model_copy(update={"brands": [
+        b.model_copy(update={"languages": ["fr", "nl"]}) for b in make_config(tmp_path).brands]})
+
+
+def test_the_refresh_reads_each_mention_in_its_own_language(tmp_path: Path) -> None:
+    config = belgian(tmp_path)
+    load(config,
+         row("nl", title=None, text="De bezorging was traag.", language="nl"),
+         row("fr", title=None, text="La livraison était lente.", language="fr"),
+         row("en", title=None, text="The delivery was slow.", language="en"),
+         row("de", title=None, text="Die Lieferung war langsam.", language="de"),
+         row("short", title=None, text="Livraison!", language=None))
+    refresh_insights(config, FakeScorer(), as_of=AS_OF)
+    got = query(config, """SELECT m.external_id, t.language, list(a.term ORDER BY a.term)
+                           FROM insight_tagged AS t JOIN mentions AS m USING (mention_id)
+                           LEFT JOIN aspect_tags AS a USING (mention_id)
+                           GROUP BY ALL ORDER BY 1""")
+    assert got == [("de", "de", [None]), ("en", "en", ["delivery"]), ("fr", "fr", ["livraison"]),
+                   ("nl", "nl", ["bezorging"]), ("short", "fr", ["livraison"])], \
+        "German is kept but not read; a text without a language is read in the brand's first language"
+
+
+def test_a_mention_whose_language_changes_is_tagged_again(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    load(config, row("a", title=None, text="Service impeccable, livraison rapide."))
+    refresh_insights(config, FakeScorer(), as_of=AS_OF)
+    assert query(config, "SELECT language FROM insight_tagged") == [("nl",)]
+    with __import__("warehouse.connection", fromlist=["connect"]).connect(config.warehouse.path) as con:
+        con.execute("UPDATE mentions SET language = 'fr'")
+    again = refresh_insights(config, FakeScorer(), as_of=AS_OF)
+    assert again.mentions_tagged == 1
+    assert query(config, "SELECT aspect FROM aspect_tags ORDER BY aspect") == [("customer_service",), ("delivery",)]
