@@ -123,6 +123,10 @@ def _parse(raw: dict[str, Any], source: str, base: dict[str, Aspect] | None = No
         if not isinstance(label, str) or not label.strip():
             raise ConfigError(f"{where}: label: a new aspect needs a label (what users see)")
         extra = {f: _strings(section.get(f, []), f"{where}.{f}") for f in ("terms", "words", "exclude")}
+        phrases = [t for t in extra["terms"] if len(t.split()) > 1]
+        if phrases:
+            raise ConfigError(f"{where}.terms: {phrases[0]!r} is several words: list phrases in words "
+                              "(each word of a term would match on its own)")
         aspects[key] = Aspect(
             key=key,
             label=label.strip(),

@@ -74,6 +74,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from insights.aspects import AspectTagger, load_lexicon
     from insights.validate import default_semeval_dir, load_semeval, validate_aspects
 
+    if args.language != "nl":
+        from insights.validate_languages import load_journey_set, validate_journey
+
+        tagger = AspectTagger(load_lexicon(args.aspects_file, language=args.language))
+        print(validate_journey(load_journey_set(args.language), tagger).render())
+        return 0
     folder = args.data or default_semeval_dir()
     if not folder.exists():
         print(f"SemEval data not found at {folder}: nothing to validate (pass --data DIR).")
@@ -131,8 +137,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     validate = actions.add_parser(
         "validate-aspects", help="precision/recall of aspect tagging and aspect sentiment on SemEval-2016 Dutch",
         description="Evaluate aspect tagging (and aspect sentiment) on the SemEval-2016 Dutch restaurant "
-        "reviews in ../shared/data (never copied into the repository); prints nothing to score when absent.",
+        "reviews in ../shared/data (never copied into the repository); prints nothing to score when absent. "
+        "With --language fr or en: journey-step tagging on the French or English sentences shipped in "
+        "insights/validation (written for Klantstem).",
     )
+    validate.add_argument("--language", default="nl", choices=["nl", "fr", "en"],
+                          help="nl: SemEval-2016 Dutch (default); fr, en: the shipped journey-step sets")
     validate.add_argument("--data", type=Path, default=None, help="folder with restaurants_dutch_training.xml")
     validate.add_argument("--aspects-file", type=Path, default=None,
                           help="term-list overrides, e.g. insights/aspects_horeca.toml")
