@@ -182,6 +182,8 @@ def test_views_of_a_warehouse_that_was_migrated_before_004_are_filled_on_upgrade
                                    ("mentions", "provenance_raw"), ("crawl_runs", "note"),  # migrations 030, 032
                                    ("insight_tagged", "language"), ("insight_brands", "languages")):  # 070
             con.execute(f"ALTER TABLE {table_name} DROP COLUMN {column}")
+        con.execute("CREATE TABLE emerging_pre070 AS SELECT * EXCLUDE (language) FROM emerging_terms; "
+                    "DROP TABLE emerging_terms; ALTER TABLE emerging_pre070 RENAME TO emerging_terms")  # 070
         con.execute("DELETE FROM schema_migrations WHERE version >= 4")  # and the later ones
         migrate(con)
         assert_views_match_reference(con)

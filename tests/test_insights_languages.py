@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from insights.aspects import AspectTagger, load_lexicon
@@ -15,7 +16,11 @@ from insights.text import stem, terms, tokens
 from insights.validate_languages import JOURNEY_SETS, JourneySentence, load_journey_set, validate_journey
 from klantstem.config import ConfigError, MonitorConfig, parse_config
 from tests.test_insights_pipeline import AS_OF, FakeScorer, load, make_config, query
-from tests.warehouse_helpers import row
+from tests.warehouse_helpers import row, table
+from warehouse.connection import connect
+from warehouse.load import upsert_mentions
+from warehouse.migrate import migrate
+from warehouse.scores import SCORE_SCHEMA, pending_texts, store_scores
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +158,7 @@ def test_a_mention_whose_language_changes_is_tagged_again(tmp_path: Path) -> Non
     load(config, row("a", title=None, text="Service impeccable, livraison rapide."))
     refresh_insights(config, FakeScorer(), as_of=AS_OF)
     assert query(config, "SELECT language FROM insight_tagged") == [("nl",)]
-    with __import__("warehouse.connection", fromlist=["connect"]).connect(config.warehouse.path) as con:
+    with connect(config.warehouse.path) as con:
         con.execute("UPDATE mentions SET language = 'fr'")
     again = refresh_insights(config, FakeScorer(), as_of=AS_OF)
     assert again.mentions_tagged == 1
@@ -194,3 +199,62 @@ def test_french_recall_is_within_ten_points_of_dutch_semeval() -> None:
     the issue's aim is French within 10 points of it."""
     report = validate_journey(load_journey_set("fr"), AspectTagger(load_lexicon(language="fr")))
     assert report.micro.recall >= 0.62
+
+
+def load_scored(config: MonitorConfig, *rows: dict, scores: dict[str, tuple[str, str | None]]) -> None:
+    """Load mentions and store one score per external_id: (label, detected language)."""
+    with connect(config.warehouse.path) as con:
+        migrate(con)
+        upsert_mentions(con, table(*rows))
+        ext = dict(con.execute("SELECT mention_id, external_id FROM mentions").fetchall())
+        store_scores(con, pa.Table.from_pylist(
+            [{"mention_id": p.mention_id, "model_id": "m", "text_md5": p.text_md5, "label": scores[ext[p.mention_id]][0],
+              "score": {"neg": -0.8, "neu": 0.0, "pos": 0.8}[scores[ext[p.mention_id]][0]],
+              "p_neg": None, "p_neu": None, "p_pos": None, "language": scores[ext[p.mention_id]][1]}
+             for p in pending_texts(con, "m")], schema=SCORE_SCHEMA))
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> MonitorConfig:
+    """A Belgian own brand monitored in French and Dutch, with an English and a German review."""
+    config = belgian(tmp_path)
+    load_scored(
+        config,
+        row("nl1", title=None, text="De bezorging was traag.", rating=1),
+        row("nl2", title=None, text="Prima, aanrader.", rating=5),
+        row("fr1", title=None, text="La livraison était lente.", rating=2),
+        row("fr2", title=None, text="Le service client est adorable.", rating=5),
+        row("fr3", title=None, text="Le colis est arrivé abîmé.", day=1, rating=1),
+        row("en1", title=None, text="The delivery was slow.", rating=2),
+        row("de1", title=None, text="Die Lieferung war langsam.", rating=1),
+        row("x", title=None, text="Top!", rating=5, language=None),
+        scores={"nl1": ("neg", "nl"), "nl2": ("pos", "nl"), "fr1": ("neg", "fr"), "fr2": ("pos", "fr"),
+                "fr3": ("neg", "fr"), "en1": ("neg", "en"), "de1": ("neg", "de"), "x": ("pos", None)},
+    )
+    refresh_insights(config, FakeScorer(), as_of=AS_OF)
+    return config
+
+
+def test_every_mention_counts_in_one_monitored_language_or_other(mixed: MonitorConfig) -> None:
+    got = dict(query(mixed, "SELECT m.external_id, l.language FROM mention_languages AS l JOIN mentions AS m USING (mention_id)"))
+    assert got == {"nl1": "nl", "nl2": "nl", "fr1": "fr", "fr2": "fr", "fr3": "fr", "en1": "other", "de1": "other",
+                   "x": "fr"}, "English is not monitored for this brand; too short to detect = the first language"
+
+
+def test_daily_sentiment_per_language_adds_up_to_the_daily_line(mixed: MonitorConfig) -> None:
+    by_language = query(mixed, """SELECT language, sum(volume), sum(share_negative * scored) FROM daily_sentiment_by_language
+                                  WHERE source = 'all' GROUP BY language ORDER BY language""")
+    assert by_language == [("fr", 4, 2.0), ("nl", 2, 1.0), ("other", 2, 2.0)]
+    assert query(mixed, "SELECT sum(volume) FROM daily_sentiment WHERE source = 'all'") == [(8,)]
+
+
+def test_the_language_overview_shows_each_language_s_journey_step_share(mixed: MonitorConfig) -> None:
+    got = {r[0]: r[1:] for r in query(mixed, """SELECT language, mentions, with_step, share_with_step, share_negative
+                                                 FROM language_overview ORDER BY language""")}
+    assert got == {"fr": (4, 3, 0.75, 0.5), "nl": (2, 1, 0.5, 0.5), "other": (2, 1, 0.5, 1.0)}
+
+
+def test_aspect_performance_per_language(mixed: MonitorConfig) -> None:
+    got = query(mixed, """SELECT language, mentions, importance FROM aspect_performance_by_language
+                          WHERE aspect = 'delivery' ORDER BY language""")
+    assert got == [("fr", 2, 0.5), ("nl", 1, 0.5), ("other", 1, 0.5)]

@@ -17,3 +17,35 @@ ALTER TABLE insight_tagged ADD COLUMN language VARCHAR;
 -- The languages a brand is monitored in (monitor.toml `languages = ["nl", "fr"]`), first =
 -- the language of texts too short to detect; other languages count as 'other'.
 ALTER TABLE insight_brands ADD COLUMN languages VARCHAR[];
+
+-- Emerging topics per brand *and language*: terms are stems of one language ("livr" is
+-- French, "bezorg" Dutch), and a French complaint wave must not drown in Dutch baselines.
+-- The key gains the language; earlier rows were all Dutch-read.
+CREATE TABLE emerging_terms_070 (
+    as_of              DATE NOT NULL,
+    brand              VARCHAR NOT NULL,
+    language           VARCHAR NOT NULL,       -- the lists that read the texts (insight_tagged.language)
+    term               VARCHAR NOT NULL,
+    surface            VARCHAR NOT NULL,
+    window_start       DATE NOT NULL,
+    baseline_start     DATE NOT NULL,
+    window_negative    INTEGER NOT NULL,
+    window_count       INTEGER NOT NULL,
+    baseline_negative  INTEGER NOT NULL,
+    baseline_count     INTEGER NOT NULL,
+    window_share       DOUBLE NOT NULL,
+    baseline_share     DOUBLE NOT NULL,
+    lift               DOUBLE NOT NULL,
+    p_value            DOUBLE NOT NULL,
+    q_value            DOUBLE NOT NULL,
+    significant        BOOLEAN NOT NULL,
+    computed_at        TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (as_of, brand, language, term)
+);
+INSERT INTO emerging_terms_070
+SELECT as_of, brand, 'nl', term, surface, window_start, baseline_start, window_negative, window_count,
+       baseline_negative, baseline_count, window_share, baseline_share, lift, p_value, q_value, significant,
+       computed_at
+FROM emerging_terms;
+DROP TABLE emerging_terms;
+ALTER TABLE emerging_terms_070 RENAME TO emerging_terms;
