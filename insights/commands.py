@@ -97,6 +97,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``insights`` and ``survey`` to the klantstem command line."""
     from insights import report
+    from insights.language_report import languages_report
 
     insights = commands.add_parser(
         "insights", help="aspects, key drivers, grade distributions, competitors, blind spots, emerging topics",
@@ -116,12 +117,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     refresh.set_defaults(handler=_cmd_refresh)
 
     for name, build, help_text, extra in (
-        ("aspects", report.aspects_report, "per brand and aspect: how often mentioned, how negative, which grade", ("brand",)),
+        ("aspects", report.aspects_report, "per brand and aspect: how often mentioned, how negative, which grade",
+         ("brand", "language")),
         ("grades", report.grades_report, "grade distribution 1-10, NPS split, the three levels, share unhappy", ("brand",)),
-        ("benchmark", report.benchmark_report, "own brand and competitors side by side per aspect", ("metric",)),
+        ("benchmark", report.benchmark_report, "own brand and competitors side by side per aspect", ("metric", "language")),
         ("drivers", report.drivers_report, "key drivers: which aspect fix raises the review grade most", ("brand",)),
         ("blind-spots", report.blind_spots_report, "what unhappy customers say in public but not in the survey, and back", ("limit",)),
-        ("emerging", report.emerging_report, "terms rising in negative mentions this week", ("brand",)),
+        ("emerging", report.emerging_report, "terms rising in negative mentions this week", ("brand", "language")),
+        ("languages", languages_report, "per brand and language: mentions, share with a journey step, sentiment, grades",
+         ("brand",)),
     ):
         action = actions.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
         add_config_arg(action)
@@ -130,6 +134,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         if "metric" in extra:
             action.add_argument("--metric", default="share_negative", choices=sorted(report.BENCHMARK_METRICS),
                                 help="what to compare (default: share_negative)")
+        if "language" in extra:
+            action.add_argument("--language", default=None, metavar="CODE",
+                                help="only mentions in this language group: nl, fr, en (the brand's "
+                                "monitor.toml languages) or other")
         if "limit" in extra:
             action.add_argument("--limit", type=int, default=10, help="terms per direction (default 10)")
         action.set_defaults(handler=_report(build, **{k: None for k in extra}))

@@ -258,3 +258,20 @@ def test_aspect_performance_per_language(mixed: MonitorConfig) -> None:
     got = query(mixed, """SELECT language, mentions, importance FROM aspect_performance_by_language
                           WHERE aspect = 'delivery' ORDER BY language""")
     assert got == [("fr", 2, 0.5), ("nl", 1, 0.5), ("other", 1, 0.5)]
+
+
+def test_the_insights_reports_filter_by_language(mixed: MonitorConfig) -> None:
+    from insights.language_report import languages_report
+    from insights.report import aspects_report, benchmark_report
+
+    with connect(mixed.warehouse.path, read_only=True) as con:
+        french = aspects_report(con, brand="Snelkoop", language="fr")
+        overview = languages_report(con)
+        bench = benchmark_report(con, language="nl")
+        nothing = aspects_report(con, language="es")
+    delivery = next(line for line in french.splitlines() if line.startswith("Bezorging"))
+    assert delivery.split()[1] == "2", "two French mentions name delivery; the Dutch and English ones are not counted"
+    assert [line.split()[2] for line in overview.splitlines() if line.startswith("Snelkoop *")] == ["Frans", "Nederlands", "overig"]
+    assert "overig (de, en)" in overview
+    assert "taal nl" in bench
+    assert nothing.startswith("Geen vermeldingen in taal 'es'")
