@@ -16,6 +16,7 @@ from alerts.details import Details
 from alerts.engine import HEALTH_RULE, RULE_LABEL, AlertEvent, Key, effect_text, peak_text, stars
 from alerts.history import ALL, AMSTERDAM
 from alerts.markup import untrusted, untrusted_url
+from alerts.terms import Term
 
 _EVENT_ORDER = {"new": 0, "worse": 1, "level_shift": 2, "recovered": 3}
 _RULE_ORDER = {"negative_share": 0, "rating_drop": 1, "volume": 2, "invitations_stopped": 3, "invitations_started": 4,
@@ -76,6 +77,13 @@ def _event_line(ev: AlertEvent) -> str:
     return f"{prefix}{scope}: {effect_text(f)}. Alert #{a.alert_id}."
 
 
+def terms_text(terms: Sequence[Term]) -> str:
+    """The top terms, escaped; each with its language when they come from several (a Belgian
+    brand's French and Dutch complaints side by side)."""
+    several = len({t.language for t in terms}) > 1
+    return ", ".join(untrusted(t.term) + (f" ({t.language})" if several else "") for t in terms)
+
+
 def render(brand: str, events: Sequence[AlertEvent], details: dict[Key, Details], examples: int = 3) -> tuple[str, str, str]:
     """(title, markdown body, Apprise notify type) for one brand's events of one run."""
     ordered = sorted(events, key=importance)
@@ -89,7 +97,7 @@ def render(brand: str, events: Sequence[AlertEvent], details: dict[Key, Details]
             lines.append(f"{_BY_SOURCE_LABEL[lead.alert.rule]} by source: "
                          + ", ".join(f"{untrusted(s)} {n}" for s, n in info.by_source) + ".")
         if info.terms:
-            lines.append(f"{_TERMS_LABEL[lead.alert.rule]}: " + ", ".join(untrusted(t.term) for t in info.terms))
+            lines.append(f"{_TERMS_LABEL[lead.alert.rule]}: {terms_text(info.terms)}")
         if examples and info.examples:
             lines += ["", "Examples:"]
             for i, ex in enumerate(info.examples[:examples], 1):
