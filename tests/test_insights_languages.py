@@ -275,3 +275,18 @@ def test_the_insights_reports_filter_by_language(mixed: MonitorConfig) -> None:
     assert "overig (de, en)" in overview
     assert "taal nl" in bench
     assert nothing.startswith("Geen vermeldingen in taal 'es'")
+
+
+def test_on_the_demo_s_belgian_brand_french_reviews_find_journey_steps_as_often_as_dutch_ones(tmp_path: Path) -> None:
+    from datetime import date
+
+    from klantstem.demo.site import build_site
+
+    taggers = tagger_for(make_config(tmp_path))
+    reviews = [r for r in build_site(date(2026, 11, 20)).reviews if r.brand == "Colibri"]
+    share = {}
+    for language in ("fr", "nl"):
+        mine = [r for r in reviews if r.language == language]
+        tagger = taggers.for_language(language)
+        share[language] = sum(any(s.aspects for s in tagger.tag_text(f"{r.title}. {r.text}")) for r in mine) / len(mine)
+    assert abs(share["fr"] - share["nl"]) <= 0.10, share
