@@ -310,7 +310,7 @@ def refresh_insights(
     tagger = prepare_insights(config)
     tagged, sentences = tag_pending_mentions(config, tagger)
     lap("tag")
-    surveys = retag_survey_answers(config, tagger.default)
+    surveys = retag_survey_answers(config, tagger.for_survey(config))
     lap("survey")
     scored, model_id = score_aspect_sentences(config, scorer, progress)
     lap("score")

@@ -45,6 +45,12 @@ class Taggers:
         lexicon = lexicon_language(language)
         return self.by_language.get(lexicon) if lexicon is not None else None
 
+    def for_survey(self, config: MonitorConfig) -> AspectTagger:
+        """The company's survey is in its own customers' main language: the first language of
+        the first own brand (default: the default language)."""
+        own = [b for b in config.brands if b.own]
+        return self.for_language(own[0].languages[0] if own else None) or self.default
+
     def version_for(self, language: str) -> str:
         tagger = self.by_language.get(language)
         return tagger.version if tagger is not None else UNREAD_VERSION

@@ -290,3 +290,22 @@ def test_on_the_demo_s_belgian_brand_french_reviews_find_journey_steps_as_often_
         tagger = taggers.for_language(language)
         share[language] = sum(any(s.aspects for s in tagger.tag_text(f"{r.title}. {r.text}")) for r in mine) / len(mine)
     assert abs(share["fr"] - share["nl"]) <= 0.10, share
+
+
+def test_blind_spot_terms_compare_the_survey_with_public_mentions_in_its_language(tmp_path: Path) -> None:
+    from insights.survey import import_survey
+
+    config = make_config(tmp_path)  # own brand Snelkoop: default languages, survey read as Dutch
+    assert tagger_for(config).for_survey(config).language == "nl"
+    dutch = [row(f"nl{i}", title=None, text="Het pakket kwam beschadigd aan.", day=i, language="nl") for i in range(6)]
+    french = [row(f"fr{i}", title=None, text="Le remboursement traîne encore.", day=i, language="fr") for i in range(6)]
+    load_scored(config, *dutch, *french, scores={**{f"nl{i}": ("neg", "nl") for i in range(6)},
+                                                 **{f"fr{i}": ("neg", "fr") for i in range(6)}})
+    survey = tmp_path / "enquete.csv"
+    survey.write_text("datum,cijfer,antwoord\n" + "".join(f"2026-11-0{i + 1},3,Te duur en traag\n" for i in range(6)),
+                      encoding="utf-8")
+    import_survey(config, survey)
+    refresh_insights(config, FakeScorer(), as_of=AS_OF)
+    surfaces = {r[0] for r in query(config, "SELECT surface FROM blind_spot_terms")}
+    assert "pakket" in surfaces, "Dutch public complaints are compared with the Dutch survey"
+    assert not {"remboursement", "traine"} & surfaces, "French stems are not 'absent from the survey'"
