@@ -16,12 +16,16 @@ that mention it) or 0 when the review does not mention it. Then, per brand:
 
 "Alle merken" pools all brands with a fixed effect per brand (values centred per brand), so
 a brand that is simply rated higher does not pass for an aspect effect.
+
+Per language (``by_language``): the same models per brand and language group
+(``mention_languages``: French customers may weigh delivery differently from Dutch ones),
+and per language all brands pooled.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
@@ -47,6 +51,7 @@ class DriverRow:
     mean_score: float | None
     share_negative: float | None
     gain_if_fixed: float
+    language: str | None = None  # the language group, for the per-language models
 
 
 def relative_weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -134,25 +139,44 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def compute_key_drivers(con: duckdb.DuckDBPyConnection, min_reviews: int = 30, min_mentions: int = 5) -> list[DriverRow]:
+def compute_key_drivers(con: duckdb.DuckDBPyConnection, min_reviews: int = 30, min_mentions: int = 5,
+                        by_language: bool = False) -> list[DriverRow]:
     """Fit every brand with enough rated reviews, and all brands pooled: organic reviews only
     (docs/provenance.md), since invited customers grade differently and their share moves with
-    the company's campaigns."""
+    the company's campaigns. ``by_language``: per brand and language group instead."""
+    if by_language:
+        rows = []
+        con.execute("CREATE OR REPLACE TEMP TABLE driver_languages AS SELECT mention_id, language FROM mention_languages")
+        languages = [r[0] for r in con.execute("SELECT DISTINCT language FROM driver_languages ORDER BY 1").fetchall()]
+        for language in languages:
+            found = _compute(con, min_reviews, min_mentions,
+                             "AND mention_id IN (SELECT mention_id FROM driver_languages WHERE language = ?)", [language])
+            rows += [replace(r, language=language) for r in found]
+        con.execute("DROP TABLE driver_languages")
+        return rows
+    return _compute(con, min_reviews, min_mentions)
+
+
+def _compute(con: duckdb.DuckDBPyConnection, min_reviews: int, min_mentions: int, where: str = "",
+             params: list | None = None) -> list[DriverRow]:
     reviews = con.execute(
-        "SELECT mention_id, brand, grade_value FROM mention_grades WHERE population = 'organic' ORDER BY brand, mention_id"
+        f"SELECT mention_id, brand, grade_value FROM mention_grades WHERE population = 'organic' {where} "
+        "ORDER BY brand, mention_id",
+        params or [],
     ).fetchall()
     if not reviews:
         return []
     aspect_rows = con.execute(
-        """
+        f"""
         SELECT t.mention_id, t.aspect, avg(s.score) AS score,
                avg(s.p_neg) >= greatest(avg(s.p_neu), avg(s.p_pos)) OR (avg(s.p_neg) IS NULL AND avg(s.score) <= -1.0 / 3)
         FROM aspect_tags AS t
         JOIN aspect_sentences AS s USING (mention_id, sentence_no)
         WHERE s.score IS NOT NULL
-          AND t.mention_id IN (SELECT mention_id FROM mention_grades WHERE population = 'organic')
+          AND t.mention_id IN (SELECT mention_id FROM mention_grades WHERE population = 'organic' {where})
         GROUP BY t.mention_id, t.aspect
-        """
+        """,
+        params or [],
     ).fetchall()
     aspects = sorted({r[1] for r in aspect_rows})
     if not aspects:
@@ -181,10 +205,13 @@ def compute_key_drivers(con: duckdb.DuckDBPyConnection, min_reviews: int = 30, m
     return rows
 
 
-def store_key_drivers(con: duckdb.DuckDBPyConnection, rows: list[DriverRow]) -> None:
-    """Replace the key_drivers table's content in one transaction."""
+def store_key_drivers(con: duckdb.DuckDBPyConnection, rows: list[DriverRow], table: str = "key_drivers") -> None:
+    """Replace ``table``'s content in one transaction (``key_drivers_by_language``: rows with
+    their language)."""
     columns = ["brand", "aspect", "reviews", "mentioned", "coefficient", "std_error", "p_value",
                "relative_weight", "r_squared", "mean_score", "share_negative", "gain_if_fixed"]
+    if table == "key_drivers_by_language":
+        columns.append("language")
     with transaction(con):
-        con.execute("DELETE FROM key_drivers")
-        insert_rows(con, "key_drivers", columns, [[getattr(r, c) for c in columns] for r in rows], extra={"computed_at": "now()"})
+        con.execute(f"DELETE FROM {table}")
+        insert_rows(con, table, columns, [[getattr(r, c) for c in columns] for r in rows], extra={"computed_at": "now()"})

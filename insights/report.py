@@ -161,19 +161,20 @@ def benchmark_report(con: duckdb.DuckDBPyConnection, metric: str = "share_negati
     ])
 
 
-def drivers_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) -> str:
-    where, params = _brand_filter(brand)
+def drivers_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, language: str | None = None) -> str:
+    where, params = _brand_filter(brand, language)
     rows = con.execute(
         f"""SELECT brand, own, priority, aspect_label, quadrant_label, importance, impact, p_value,
                    performance, share_negative, gain_if_fixed, mentioned, reviews, r_squared
-            FROM key_driver_matrix {where}
+            FROM {'key_driver_matrix_by_language' if language else 'key_driver_matrix'} {where}
             ORDER BY brand = 'Alle merken', own DESC, brand, priority""",
         params,
     ).fetchall()
     if not rows:
         return ("Nog geen sleuteldrijvers: er zijn minstens 30 beoordeelde reviews per merk nodig "
                 "(insights.driver_min_reviews), met aspecten die gescoord zijn (`klantstem insights refresh`).")
-    out = ["Sleuteldrijvers van het reviewcijfer: welk aspect verbeteren levert het meeste op?", ""]
+    out = ["Sleuteldrijvers van het reviewcijfer: welk aspect verbeteren levert het meeste op?"
+           + (f" (taal {language})" if language else ""), ""]
     for name in dict.fromkeys(r[0] for r in rows):
         mine = [r for r in rows if r[0] == name]
         out.append(f"{name}{' (eigen merk)' if mine[0][1] else ''}: {mine[0][12]} beoordeelde reviews, R² {num(mine[0][13])}")

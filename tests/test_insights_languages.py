@@ -309,3 +309,33 @@ def test_blind_spot_terms_compare_the_survey_with_public_mentions_in_its_languag
     surfaces = {r[0] for r in query(config, "SELECT surface FROM blind_spot_terms")}
     assert "pakket" in surfaces, "Dutch public complaints are compared with the Dutch survey"
     assert not {"remboursement", "traine"} & surfaces, "French stems are not 'absent from the survey'"
+
+
+class BilingualScorer(FakeScorer):
+    """FakeScorer's Dutch keywords plus French ones."""
+
+    def score(self, texts, progress: bool = False):
+        french = {"lente": "traag", "rapide": "snel", "nul": "slecht", "parfait": "prima"}
+        return super().score([" ".join([t, *(nl for fr, nl in french.items() if fr in t.lower())]) for t in texts])
+
+
+def test_key_drivers_are_fitted_per_language(tmp_path: Path) -> None:
+    config = belgian(tmp_path)
+    rows, scores = [], {}
+    for i in range(36):
+        good = i % 2 == 0
+        rows.append(row(f"fr{i}", title=None, rating=5 if good else 1,
+                        text=("La livraison était rapide." if good else "La livraison était lente.")
+                        + " Le prix est normal."))
+        rows.append(row(f"nl{i}", title=None, rating=5 if good else 1,
+                        text=("De prijs is prima." if good else "De prijs is slecht.") + " De bezorging was gewoon."))
+        scores[f"fr{i}"] = ("pos" if good else "neg", "fr")
+        scores[f"nl{i}"] = ("pos" if good else "neg", "nl")
+    load_scored(config, *rows, scores=scores)
+    refresh_insights(config, BilingualScorer(), as_of=AS_OF)
+    first = dict(query(config, "SELECT language, aspect FROM key_driver_matrix_by_language "
+                               "WHERE brand = 'Snelkoop' AND priority = 1"))
+    assert first == {"fr": "delivery", "nl": "price"}, "each language's customers have their own driver"
+    with connect(config.warehouse.path, read_only=True) as con:
+        from insights.report import drivers_report
+        assert "(taal fr)" in drivers_report(con, language="fr")

@@ -49,3 +49,23 @@ SELECT as_of, brand, 'nl', term, surface, window_start, baseline_start, window_n
 FROM emerging_terms;
 DROP TABLE emerging_terms;
 ALTER TABLE emerging_terms_070 RENAME TO emerging_terms;
+
+-- Key drivers per brand and language group (insights/drivers.py, by_language): French
+-- customers may weigh delivery differently from Dutch ones. Same columns as key_drivers.
+CREATE TABLE key_drivers_by_language (
+    brand            VARCHAR NOT NULL,
+    language         VARCHAR NOT NULL,
+    aspect           VARCHAR NOT NULL,
+    reviews          INTEGER NOT NULL,
+    mentioned        INTEGER NOT NULL,
+    coefficient      DOUBLE,
+    std_error        DOUBLE,
+    p_value          DOUBLE,
+    relative_weight  DOUBLE,
+    r_squared        DOUBLE,
+    mean_score       DOUBLE,
+    share_negative   DOUBLE,
+    gain_if_fixed    DOUBLE,
+    computed_at      TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (brand, language, aspect)
+);

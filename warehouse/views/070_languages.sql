@@ -140,3 +140,45 @@ FROM groups AS g
 CROSS JOIN insight_aspects AS a
 LEFT JOIN agg AS x ON x.brand = g.brand AND x.language = g.language AND x.aspect = a.aspect
 LEFT JOIN insight_brands AS ib ON ib.brand = g.brand;
+
+-- key_driver_matrix per language group, from key_drivers_by_language: quadrants and priority
+-- compare each aspect with the brand's average within the same language.
+CREATE OR REPLACE VIEW key_driver_matrix_by_language AS
+WITH d AS (
+    SELECT
+        k.*,
+        avg(k.relative_weight) OVER (PARTITION BY k.brand, k.language) AS avg_weight,
+        avg(k.mean_score) OVER (PARTITION BY k.brand, k.language)      AS avg_score
+    FROM key_drivers_by_language AS k
+)
+SELECT
+    d.brand,
+    coalesce(b.own, false)               AS own,
+    d.language,
+    d.aspect,
+    coalesce(a.label, d.aspect)          AS aspect_label,
+    d.reviews,
+    d.mentioned,
+    d.coefficient                        AS impact,
+    d.p_value,
+    d.relative_weight                    AS importance,
+    d.mean_score                         AS performance,
+    d.share_negative,
+    d.gain_if_fixed,
+    d.r_squared,
+    CASE
+        WHEN d.relative_weight >= d.avg_weight AND d.mean_score < d.avg_score THEN 'fix_first'
+        WHEN d.relative_weight >= d.avg_weight THEN 'keep'
+        WHEN d.mean_score < d.avg_score THEN 'monitor'
+        ELSE 'overkill'
+    END AS quadrant,
+    CASE
+        WHEN d.relative_weight >= d.avg_weight AND d.mean_score < d.avg_score THEN 'Eerst verbeteren'
+        WHEN d.relative_weight >= d.avg_weight THEN 'Vasthouden'
+        WHEN d.mean_score < d.avg_score THEN 'In de gaten houden'
+        ELSE 'Minder belangrijk'
+    END AS quadrant_label,
+    rank() OVER (PARTITION BY d.brand, d.language ORDER BY d.gain_if_fixed DESC NULLS LAST) AS priority
+FROM d
+LEFT JOIN insight_aspects AS a ON a.aspect = d.aspect
+LEFT JOIN insight_brands AS b ON b.brand = d.brand;
