@@ -143,45 +143,31 @@ def compute_key_drivers(con: duckdb.DuckDBPyConnection, min_reviews: int = 30, m
                         by_language: bool = False) -> list[DriverRow]:
     """Fit every brand with enough rated reviews, and all brands pooled: organic reviews only
     (docs/provenance.md), since invited customers grade differently and their share moves with
-    the company's campaigns. ``by_language``: per brand and language group instead."""
-    if by_language:
-        rows = []
-        con.execute("CREATE OR REPLACE TEMP TABLE driver_languages AS SELECT mention_id, language FROM mention_languages")
-        languages = [r[0] for r in con.execute("SELECT DISTINCT language FROM driver_languages ORDER BY 1").fetchall()]
-        for language in languages:
-            found = _compute(con, min_reviews, min_mentions,
-                             "AND mention_id IN (SELECT mention_id FROM driver_languages WHERE language = ?)", [language])
-            rows += [replace(r, language=language) for r in found]
-        con.execute("DROP TABLE driver_languages")
-        return rows
-    return _compute(con, min_reviews, min_mentions)
-
-
-def _compute(con: duckdb.DuckDBPyConnection, min_reviews: int, min_mentions: int, where: str = "",
-             params: list | None = None) -> list[DriverRow]:
+    the company's campaigns. ``by_language``: also the same models per language group (rows
+    with ``language`` set), from the same data read once."""
+    language = "l.language" if by_language else "CAST(NULL AS VARCHAR)"
+    join = "LEFT JOIN mention_languages AS l USING (mention_id)" if by_language else ""
     reviews = con.execute(
-        f"SELECT mention_id, brand, grade_value FROM mention_grades WHERE population = 'organic' {where} "
-        "ORDER BY brand, mention_id",
-        params or [],
+        f"""SELECT g.mention_id, g.brand, g.grade_value, {language} FROM mention_grades AS g {join}
+            WHERE g.population = 'organic' ORDER BY g.brand, g.mention_id"""
     ).fetchall()
     if not reviews:
         return []
     aspect_rows = con.execute(
-        f"""
+        """
         SELECT t.mention_id, t.aspect, avg(s.score) AS score,
                avg(s.p_neg) >= greatest(avg(s.p_neu), avg(s.p_pos)) OR (avg(s.p_neg) IS NULL AND avg(s.score) <= -1.0 / 3)
         FROM aspect_tags AS t
         JOIN aspect_sentences AS s USING (mention_id, sentence_no)
         WHERE s.score IS NOT NULL
-          AND t.mention_id IN (SELECT mention_id FROM mention_grades WHERE population = 'organic' {where})
+          AND t.mention_id IN (SELECT mention_id FROM mention_grades WHERE population = 'organic')
         GROUP BY t.mention_id, t.aspect
-        """,
-        params or [],
+        """
     ).fetchall()
     aspects = sorted({r[1] for r in aspect_rows})
     if not aspects:
         return []
-    index = {mid: i for i, (mid, _, _) in enumerate(reviews)}
+    index = {r[0]: i for i, r in enumerate(reviews)}
     col = {a: j for j, a in enumerate(aspects)}
     x = np.zeros((len(reviews), len(aspects)))
     mentioned = np.zeros_like(x, dtype=bool)
@@ -191,17 +177,32 @@ def _compute(con: duckdb.DuckDBPyConnection, min_reviews: int, min_mentions: int
         x[i, j], mentioned[i, j], negative[i, j] = score, True, bool(is_neg)
     y = np.array([r[2] for r in reviews], dtype=float)
     brands = np.array([r[1] for r in reviews])
+    overall = _fit_brands(np.arange(len(reviews)), y, x, negative, mentioned, aspects, brands, min_reviews, min_mentions)
+    rows = list(overall)
+    if by_language:
+        languages = np.array([r[3] for r in reviews], dtype=object)
+        for lang in sorted({v for v in languages if v is not None}):
+            subset = np.flatnonzero(languages == lang)
+            fitted = overall if len(subset) == len(reviews) else _fit_brands(  # one language: the same models
+                subset, y, x, negative, mentioned, aspects, brands, min_reviews, min_mentions)
+            rows += [replace(r, language=lang) for r in fitted]
+    return rows
+
+
+def _fit_brands(subset: np.ndarray, y: np.ndarray, x: np.ndarray, negative: np.ndarray, mentioned: np.ndarray,
+                aspects: list[str], brands: np.ndarray, min_reviews: int, min_mentions: int) -> list[DriverRow]:
+    """Per brand among the reviews ``subset``, and all its brands pooled."""
     by_brand: dict[str, list[int]] = defaultdict(list)
-    for i, b in enumerate(brands):
-        by_brand[b].append(i)
+    for i in subset:
+        by_brand[brands[i]].append(i)
     rows: list[DriverRow] = []
     for brand, idx in sorted(by_brand.items()):
         sel = np.array(idx)
         rows += fit_drivers(brand, y[sel], x[sel], negative[sel], mentioned[sel], aspects,
                             min_reviews=min_reviews, min_mentions=min_mentions)
     if len(by_brand) > 1:
-        rows += fit_drivers(ALL_BRANDS, y, x, negative, mentioned, aspects, groups=brands,
-                            min_reviews=min_reviews, min_mentions=min_mentions)
+        rows += fit_drivers(ALL_BRANDS, y[subset], x[subset], negative[subset], mentioned[subset], aspects,
+                            groups=brands[subset], min_reviews=min_reviews, min_mentions=min_mentions)
     return rows
 
 

@@ -316,10 +316,10 @@ def refresh_insights(
     lap("score")
     settings = config.insights
     with connect(path, timeout_s=timeout) as con:
-        drivers = compute_key_drivers(con, settings.driver_min_reviews, settings.driver_min_mentions)
+        fitted = compute_key_drivers(con, settings.driver_min_reviews, settings.driver_min_mentions, by_language=True)
+        drivers = [d for d in fitted if d.language is None]
         store_key_drivers(con, drivers)
-        store_key_drivers(con, compute_key_drivers(con, settings.driver_min_reviews, settings.driver_min_mentions,
-                                                   by_language=True), table="key_drivers_by_language")
+        store_key_drivers(con, [d for d in fitted if d.language is not None], table="key_drivers_by_language")
         window_start, baseline_start, emerging = compute_emerging(
             con, as_of,
             window_days=settings.emerging_window_days, baseline_days=settings.emerging_baseline_days,

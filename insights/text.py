@@ -33,7 +33,7 @@ _STEMMERS = {"nl": "dutch_porter", "fr": "french", "en": "english"}
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # French elision: an article, pronoun or conjunction glued to the next word by an apostrophe.
 _ELISION = re.compile(r"\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)'(?=[a-z])")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'"})
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'"})
 # A sentence ends at ! ? or an ellipsis followed by space, at a full stop followed by space
 # and a capital (or an opening quote), or at a line break. So "3.50", "o.a. de prijs" and
 # "o.a. 3 dagen" stay one sentence.
@@ -46,7 +46,10 @@ MIN_TERM_LENGTH = 3  # shorter tokens are not content terms ("de", "op", "nu")
 def fold(text: str) -> str:
     """Lower case without diacritics and with one apostrophe: "geïrriteerd" -> "geirriteerd",
     "Café" -> "cafe", "l’appli" -> "l'appli"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_APOSTROPHES))
+    lowered = text.lower()
+    if lowered.isascii():  # most review text: nothing to decompose (and the fast path)
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered.translate(_APOSTROPHES))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
