@@ -108,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo", help="serve the bundled demo site on 127.0.0.1, crawl it and load a local warehouse",
-        description="Start the demo review site (three fictional brands, Dutch reviews, a negative "
-        "spike in the last days) on 127.0.0.1, run the daily flow against it and print the summary. "
+        description="Start the demo review site (four fictional brands, Dutch reviews and for the Belgian one "
+        "French ones too, a negative spike in the last days) on 127.0.0.1, run the daily flow against it and print the summary. "
         "Running it again adds no duplicates.",
     )
     demo.add_argument("--data-dir", type=Path, default=Path("data"), help="where the warehouse and staging go (default: ./data)")

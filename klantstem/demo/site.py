@@ -1,4 +1,4 @@
-"""The demo dataset: three fictional brands and their reviews over 60 days.
+"""The demo dataset: four fictional brands (one Belgian) and their reviews over 60 days.
 
 Everything here is invented (brand names, ``.example`` domains, people, texts), so the
 demo can be shown and committed without touching anyone's data or terms of service.
