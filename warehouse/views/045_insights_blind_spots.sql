@@ -127,10 +127,10 @@ WITH own AS (
     SELECT brand FROM insight_brands WHERE own
 ), survey_language AS (
     SELECT coalesce(min_by(languages[1], position), 'nl') AS language FROM insight_brands WHERE own
-), pub AS (
-    SELECT ms.mention_id FROM mentions_scored AS ms JOIN insight_tagged AS t USING (mention_id)
+), pub AS (  -- a mention not tagged yet has no terms; it counts as the survey's language
+    SELECT ms.mention_id FROM mentions_scored AS ms LEFT JOIN insight_tagged AS t USING (mention_id)
     WHERE ms.sentiment = 'neg' AND ms.brand IN (SELECT brand FROM own)
-      AND t.language = (SELECT language FROM survey_language)
+      AND coalesce(t.language, (SELECT language FROM survey_language)) = (SELECT language FROM survey_language)
 ), srv AS (
     SELECT answer_id FROM survey_answers WHERE score <= 6
 ), pub_terms AS (
