@@ -97,7 +97,7 @@ def _store_reference(con, config: MonitorConfig, taggers: Taggers) -> None:
 
 
 def prepare_insights(config: MonitorConfig) -> Taggers:
-    """Migrate and write the aspect list and brands; returns the tagger for the config."""
+    """Migrate and write the aspect list and brands; returns the taggers (one per language) for the config."""
     tagger = tagger_for(config)
     with connect(config.warehouse.path, timeout_s=config.warehouse.lock_timeout_s) as con:
         migrate(con)

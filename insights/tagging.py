@@ -133,12 +133,9 @@ class TagRows:
         )
 
 
-def tag_texts(tagger: AspectTagger | Taggers, items: Iterable[tuple[str, ...]], stop: frozenset[str]) -> TagRows:
-    """``items``: (id, text, text_md5) read by ``tagger``, or (id, text, text_md5, language)
-    read by the ``Taggers`` of that language."""
+def tag_texts(taggers: Taggers, items: Iterable[tuple[str, str, str, str | None]], stop: frozenset[str]) -> TagRows:
+    """``items``: (id, text, text_md5, language), each read by its language's tagger."""
     rows = TagRows()
-    for text_id, text, md5, *rest in items:
-        language = rest[0] if rest else None
-        chosen = tagger.for_language(language) if isinstance(tagger, Taggers) else tagger
-        rows.add(chosen, text_id, text, md5, stop, language)
+    for text_id, text, md5, language in items:
+        rows.add(taggers.for_language(language), text_id, text, md5, stop, language)
     return rows

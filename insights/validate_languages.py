@@ -59,8 +59,8 @@ class JourneyReport:
             rows.append([aspect, s.tp + s.fn, s.tp, s.fp, s.fn, num(s.precision), num(s.recall), num(s.f1)])
         return "\n".join([
             f"Journey steps, {self.language}: {self.sentences} sentences written for Klantstem, tagger {self.tagger_version}",
-            f"sentences with a gold step that get a step: {self.found_step}/{self.with_step} "
-            f"({num(self.step_found_share)})",
+            (f"sentences with a gold step that get a step: {self.found_step}/{self.with_step} "
+             f"({num(self.step_found_share)})"),
             "",
             table(["Aspect", "Gold", "TP", "FP", "FN", "Precision", "Recall", "F1"], rows, right=range(1, 8)),
         ])
