@@ -119,7 +119,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     for name, build, help_text, extra in (
         ("aspects", report.aspects_report, "per brand and aspect: how often mentioned, how negative, which grade",
          ("brand", "language")),
-        ("grades", report.grades_report, "grade distribution 1-10, NPS split, the three levels, share unhappy", ("brand",)),
+        ("grades", report.grades_report, "grade distribution 1-10, NPS split, the three levels, share unhappy",
+         ("brand", "language")),
         ("benchmark", report.benchmark_report, "own brand and competitors side by side per aspect", ("metric", "language")),
         ("drivers", report.drivers_report, "key drivers: which aspect fix raises the review grade most",
          ("brand", "language")),

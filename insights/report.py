@@ -79,24 +79,28 @@ def aspects_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, lan
     return "\n".join(out)
 
 
-def grades_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) -> str:
-    where, params = _brand_filter(brand)
+def grades_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, language: str | None = None) -> str:
+    where, params = _brand_filter(brand, language)
+    by_language = "_by_language" if language else ""
     summary = con.execute(
         f"""SELECT brand, own, source, responses, mean_grade, level_of_mean, nps, share_promoters,
                    share_passives, share_detractors, share_below_basics, share_basics,
                    share_customer_focused, share_delight
-            FROM satisfaction_summary {where}
+            FROM {'satisfaction_by_language' if language else 'satisfaction_summary'} {where}
             ORDER BY own DESC, brand, source = 'all' DESC, source = 'survey', source""",
         params,
     ).fetchall()
     if not summary:
+        if language:
+            return f"Geen beoordelingen met een cijfer in taal {language!r}."
         return "Nog geen beoordelingen met een cijfer (of enquête-antwoorden)."
     dist = con.execute(
-        f"""SELECT brand, source, grade, responses, share FROM grade_distribution {where}
+        f"""SELECT brand, source, grade, responses, share FROM grade_distribution{by_language} {where}
             ORDER BY brand, source, grade""",
         params,
     ).fetchall()
     out = [
+        *([f"Taal: {language} (publieke reviews)", ""] if language else []),
         "Cijfers 1-10 (sterren: 1=2, 2=4, 3=6, 4=8, 5=10). NPS: promotors 9-10, passief 7-8, criticasters 0-6.",
         "Niveaus: onder de basis 1-5, basis op orde 6, klantgericht 7-8, enthousiasmerend 9-10.",
         "",

@@ -339,3 +339,14 @@ def test_key_drivers_are_fitted_per_language(tmp_path: Path) -> None:
     with connect(config.warehouse.path, read_only=True) as con:
         from insights.report import drivers_report
         assert "(taal fr)" in drivers_report(con, language="fr")
+
+
+def test_grades_and_nps_per_language(mixed: MonitorConfig) -> None:
+    from insights.report import grades_report
+
+    got = dict(query(mixed, "SELECT language, mean_grade FROM satisfaction_by_language WHERE source = 'all'"))
+    assert got == {"fr": 6.5, "nl": 6.0, "other": 3.0}, "stars 2, 5, 1, 5 / 1, 5 / 2, 1 as grades 2 x stars"
+    assert query(mixed, "SELECT sum(responses) FROM grade_distribution_by_language WHERE language = 'fr' AND source = 'all'") \
+        == [(4,)]
+    with connect(mixed.warehouse.path, read_only=True) as con:
+        assert grades_report(con, language="fr").startswith("Taal: fr")

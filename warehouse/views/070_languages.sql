@@ -182,3 +182,73 @@ SELECT
 FROM d
 LEFT JOIN insight_aspects AS a ON a.aspect = d.aspect
 LEFT JOIN insight_brands AS b ON b.brand = d.brand;
+
+-- satisfaction_summary and grade_distribution per language group (public reviews, organic
+-- population; the survey has no language group): per brand, language and source, with
+-- source 'all' for every review source together.
+CREATE OR REPLACE VIEW grade_distribution_by_language AS
+WITH graded AS (
+    SELECT g.brand, ml.language, g.source, g.grade
+    FROM mention_grades AS g
+    JOIN mention_languages AS ml USING (mention_id)
+    WHERE g.population = 'organic'
+), per_source AS (
+    SELECT brand, language, source, grade, count(*) AS responses FROM graded GROUP BY ALL
+    UNION ALL
+    SELECT brand, language, 'all', grade, count(*) FROM graded GROUP BY ALL
+), grid AS (
+    SELECT DISTINCT p.brand, p.language, p.source, CAST(r.grade AS INTEGER) AS grade
+    FROM per_source AS p CROSS JOIN range(1, 11) AS r(grade)
+)
+SELECT
+    grid.brand,
+    coalesce(b.own, false) AS own,
+    grid.language,
+    grid.source,
+    grid.grade,
+    coalesce(p.responses, 0) AS responses,
+    coalesce(p.responses, 0) / sum(coalesce(p.responses, 0)) OVER (PARTITION BY grid.brand, grid.language, grid.source) AS share
+FROM grid
+LEFT JOIN per_source AS p USING (brand, language, source, grade)
+LEFT JOIN insight_brands AS b ON b.brand = grid.brand;
+
+CREATE OR REPLACE VIEW satisfaction_by_language AS
+WITH graded AS (
+    SELECT g.brand, ml.language, g.source, g.grade, g.grade_value, g.nps_group, g.level
+    FROM mention_grades AS g
+    JOIN mention_languages AS ml USING (mention_id)
+    WHERE g.population = 'organic'
+), responses AS (
+    SELECT * FROM graded
+    UNION ALL
+    SELECT brand, language, 'all', grade, grade_value, nps_group, level FROM graded
+), summary AS (
+    SELECT
+        brand, language, source,
+        count(*)                                         AS responses,
+        avg(grade_value)                                 AS mean_grade,
+        avg(CAST(grade <= 6 AS INTEGER))                 AS share_unhappy,
+        avg(CAST(nps_group = 'promoter' AS INTEGER))     AS share_promoters,
+        avg(CAST(nps_group = 'passive' AS INTEGER))      AS share_passives,
+        avg(CAST(nps_group = 'detractor' AS INTEGER))    AS share_detractors,
+        avg(CAST(level = 'below_basics' AS INTEGER))     AS share_below_basics,
+        avg(CAST(level = 'basics' AS INTEGER))           AS share_basics,
+        avg(CAST(level = 'customer_focused' AS INTEGER)) AS share_customer_focused,
+        avg(CAST(level = 'delight' AS INTEGER))          AS share_delight
+    FROM responses
+    GROUP BY brand, language, source
+)
+SELECT
+    s.brand,
+    coalesce(b.own, false) AS own,
+    s.language,
+    s.source,
+    s.responses,
+    s.mean_grade,
+    CASE WHEN s.mean_grade >= 9 THEN 'Enthousiasmerend' WHEN s.mean_grade >= 7 THEN 'Klantgericht'
+         WHEN s.mean_grade >= 6 THEN 'Basis op orde' ELSE 'Onder de basis' END AS level_of_mean,
+    round(100 * (s.share_promoters - s.share_detractors), 1) AS nps,
+    s.share_promoters, s.share_passives, s.share_detractors, s.share_unhappy,
+    s.share_below_basics, s.share_basics, s.share_customer_focused, s.share_delight
+FROM summary AS s
+LEFT JOIN insight_brands AS b ON b.brand = s.brand;
