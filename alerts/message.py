@@ -18,6 +18,7 @@ from alerts.findings import Key, effect_text
 from alerts.history import ALL, AMSTERDAM
 from alerts.markup import untrusted, untrusted_url
 from alerts.rules import rule
+from alerts.terms import Term
 from alerts.text import stars
 
 _EVENT_ORDER = {"new": 0, "worse": 1, "level_shift": 2, "recovered": 3}
@@ -63,6 +64,13 @@ def _event_line(ev: AlertEvent) -> str:
     return f"{prefix}{scope}: {effect_text(f)}. Alert #{a.alert_id}."
 
 
+def terms_text(terms: Sequence[Term]) -> str:
+    """The top terms, escaped; each with its language when they come from several (a Belgian
+    brand's French and Dutch complaints side by side)."""
+    several = len({t.language for t in terms}) > 1
+    return ", ".join(untrusted(t.term) + (f" ({t.language})" if several else "") for t in terms)
+
+
 def render(brand: str, events: Sequence[AlertEvent], details: dict[Key, Details], examples: int = 3) -> tuple[str, str, str]:
     """(title, markdown body, Apprise notify type) for one brand's events of one run."""
     ordered = sorted(events, key=importance)
@@ -76,7 +84,7 @@ def render(brand: str, events: Sequence[AlertEvent], details: dict[Key, Details]
             lines.append(f"{rule(lead.alert.rule).by_source_label} by source: "
                          + ", ".join(f"{untrusted(s)} {n}" for s, n in info.by_source) + ".")
         if info.terms:
-            lines.append(f"{rule(lead.alert.rule).terms_label}: " + ", ".join(untrusted(t.term) for t in info.terms))
+            lines.append(f"{rule(lead.alert.rule).terms_label}: {terms_text(info.terms)}")
         if examples and info.examples:
             lines += ["", "Examples:"]
             for i, ex in enumerate(info.examples[:examples], 1):

@@ -121,10 +121,12 @@ def main() -> None:
                 "(SELECT count(*) FROM mention_terms)").fetchall()[0]
             print(f"rows: {counts[0]:,} aspect sentences, {counts[1]:,} aspect tags, {counts[2]:,} mention terms")
             for view in ("aspect_performance", "competitor_benchmark", "satisfaction_summary", "grade_distribution",
-                         "key_driver_matrix", "blind_spot_aspects", "blind_spot_terms", "emerging_topics"):
+                         "key_driver_matrix", "blind_spot_aspects", "blind_spot_terms", "emerging_topics",
+                         "language_overview", "aspect_performance_by_language", "daily_sentiment_by_language",
+                         "key_driver_matrix_by_language"):
                 t0 = time.perf_counter()
                 n = len(con.execute(f"SELECT * FROM {view}").fetchall())
-                print(f"  query {view:<22} {time.perf_counter() - t0:6.2f} s  ({n} rows)")
+                print(f"  query {view:<30} {time.perf_counter() - t0:6.2f} s  ({n} rows)")
             sample = [r[0] for r in con.execute(
                 f"SELECT sentence FROM aspect_sentences USING SAMPLE reservoir({int(args.model_sample)} ROWS) "
                 "REPEATABLE (1)").fetchall()]

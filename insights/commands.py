@@ -74,6 +74,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from insights.aspects import AspectTagger, load_lexicon
     from insights.validate import default_semeval_dir, load_semeval, validate_aspects
 
+    if args.language != "nl":
+        from insights.validate_languages import load_journey_set, validate_journey
+
+        tagger = AspectTagger(load_lexicon(args.aspects_file, language=args.language))
+        print(validate_journey(load_journey_set(args.language), tagger).render())
+        return 0
     folder = args.data or default_semeval_dir()
     if not folder.exists():
         print(f"SemEval data not found at {folder}: nothing to validate (pass --data DIR).")
@@ -91,6 +97,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``insights`` and ``survey`` to the klantstem command line."""
     from insights import report
+    from insights.language_report import languages_report
 
     insights = commands.add_parser(
         "insights", help="aspects, key drivers, grade distributions, competitors, blind spots, emerging topics",
@@ -110,12 +117,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     refresh.set_defaults(handler=_cmd_refresh)
 
     for name, build, help_text, extra in (
-        ("aspects", report.aspects_report, "per brand and aspect: how often mentioned, how negative, which grade", ("brand",)),
-        ("grades", report.grades_report, "grade distribution 1-10, NPS split, the three levels, share unhappy", ("brand",)),
-        ("benchmark", report.benchmark_report, "own brand and competitors side by side per aspect", ("metric",)),
-        ("drivers", report.drivers_report, "key drivers: which aspect fix raises the review grade most", ("brand",)),
+        ("aspects", report.aspects_report, "per brand and aspect: how often mentioned, how negative, which grade",
+         ("brand", "language")),
+        ("grades", report.grades_report, "grade distribution 1-10, NPS split, the three levels, share unhappy",
+         ("brand", "language")),
+        ("benchmark", report.benchmark_report, "own brand and competitors side by side per aspect", ("metric", "language")),
+        ("drivers", report.drivers_report, "key drivers: which aspect fix raises the review grade most",
+         ("brand", "language")),
         ("blind-spots", report.blind_spots_report, "what unhappy customers say in public but not in the survey, and back", ("limit",)),
-        ("emerging", report.emerging_report, "terms rising in negative mentions this week", ("brand",)),
+        ("emerging", report.emerging_report, "terms rising in negative mentions this week", ("brand", "language")),
+        ("languages", languages_report, "per brand and language: mentions, share with a journey step, sentiment, grades",
+         ("brand",)),
     ):
         action = actions.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
         add_config_arg(action)
@@ -124,6 +136,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         if "metric" in extra:
             action.add_argument("--metric", default="share_negative", choices=sorted(report.BENCHMARK_METRICS),
                                 help="what to compare (default: share_negative)")
+        if "language" in extra:
+            action.add_argument("--language", default=None, metavar="CODE",
+                                help="only mentions in this language group: nl, fr, en (the brand's "
+                                "monitor.toml languages) or other")
         if "limit" in extra:
             action.add_argument("--limit", type=int, default=10, help="terms per direction (default 10)")
         action.set_defaults(handler=_report(build, **{k: None for k in extra}))
@@ -131,8 +147,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     validate = actions.add_parser(
         "validate-aspects", help="precision/recall of aspect tagging and aspect sentiment on SemEval-2016 Dutch",
         description="Evaluate aspect tagging (and aspect sentiment) on the SemEval-2016 Dutch restaurant "
-        "reviews in ../shared/data (never copied into the repository); prints nothing to score when absent.",
+        "reviews in ../shared/data (never copied into the repository); prints nothing to score when absent. "
+        "With --language fr or en: journey-step tagging on the French or English sentences shipped in "
+        "insights/validation (written for Klantstem).",
     )
+    validate.add_argument("--language", default="nl", choices=["nl", "fr", "en"],
+                          help="nl: SemEval-2016 Dutch (default); fr, en: the shipped journey-step sets")
     validate.add_argument("--data", type=Path, default=None, help="folder with restaurants_dutch_training.xml")
     validate.add_argument("--aspects-file", type=Path, default=None,
                           help="term-list overrides, e.g. insights/aspects_horeca.toml")

@@ -16,12 +16,16 @@ that mention it) or 0 when the review does not mention it. Then, per brand:
 
 "Alle merken" pools all brands with a fixed effect per brand (values centred per brand), so
 a brand that is simply rated higher does not pass for an aspect effect.
+
+Per language (``by_language``): the same models per brand and language group
+(``mention_languages``: French customers may weigh delivery differently from Dutch ones),
+and per language all brands pooled.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
@@ -47,6 +51,7 @@ class DriverRow:
     mean_score: float | None
     share_negative: float | None
     gain_if_fixed: float
+    language: str | None = None  # the language group, for the per-language models
 
 
 def relative_weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -134,12 +139,17 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def compute_key_drivers(con: duckdb.DuckDBPyConnection, min_reviews: int = 30, min_mentions: int = 5) -> list[DriverRow]:
+def compute_key_drivers(con: duckdb.DuckDBPyConnection, min_reviews: int = 30, min_mentions: int = 5,
+                        by_language: bool = False) -> list[DriverRow]:
     """Fit every brand with enough rated reviews, and all brands pooled: organic reviews only
     (docs/provenance.md), since invited customers grade differently and their share moves with
-    the company's campaigns."""
+    the company's campaigns. ``by_language``: also the same models per language group (rows
+    with ``language`` set), from the same data read once."""
+    language = "l.language" if by_language else "CAST(NULL AS VARCHAR)"
+    join = "LEFT JOIN mention_languages AS l USING (mention_id)" if by_language else ""
     reviews = con.execute(
-        "SELECT mention_id, brand, grade_value FROM mention_grades WHERE population = 'organic' ORDER BY brand, mention_id"
+        f"""SELECT g.mention_id, g.brand, g.grade_value, {language} FROM mention_grades AS g {join}
+            WHERE g.population = 'organic' ORDER BY g.brand, g.mention_id"""
     ).fetchall()
     if not reviews:
         return []
@@ -157,7 +167,7 @@ def compute_key_drivers(con: duckdb.DuckDBPyConnection, min_reviews: int = 30, m
     aspects = sorted({r[1] for r in aspect_rows})
     if not aspects:
         return []
-    index = {mid: i for i, (mid, _, _) in enumerate(reviews)}
+    index = {r[0]: i for i, r in enumerate(reviews)}
     col = {a: j for j, a in enumerate(aspects)}
     x = np.zeros((len(reviews), len(aspects)))
     mentioned = np.zeros_like(x, dtype=bool)
@@ -167,24 +177,42 @@ def compute_key_drivers(con: duckdb.DuckDBPyConnection, min_reviews: int = 30, m
         x[i, j], mentioned[i, j], negative[i, j] = score, True, bool(is_neg)
     y = np.array([r[2] for r in reviews], dtype=float)
     brands = np.array([r[1] for r in reviews])
+    overall = _fit_brands(np.arange(len(reviews)), y, x, negative, mentioned, aspects, brands, min_reviews, min_mentions)
+    rows = list(overall)
+    if by_language:
+        languages = np.array([r[3] for r in reviews], dtype=object)
+        for lang in sorted({v for v in languages if v is not None}):
+            subset = np.flatnonzero(languages == lang)
+            fitted = overall if len(subset) == len(reviews) else _fit_brands(  # one language: the same models
+                subset, y, x, negative, mentioned, aspects, brands, min_reviews, min_mentions)
+            rows += [replace(r, language=lang) for r in fitted]
+    return rows
+
+
+def _fit_brands(subset: np.ndarray, y: np.ndarray, x: np.ndarray, negative: np.ndarray, mentioned: np.ndarray,
+                aspects: list[str], brands: np.ndarray, min_reviews: int, min_mentions: int) -> list[DriverRow]:
+    """Per brand among the reviews ``subset``, and all its brands pooled."""
     by_brand: dict[str, list[int]] = defaultdict(list)
-    for i, b in enumerate(brands):
-        by_brand[b].append(i)
+    for i in subset:
+        by_brand[brands[i]].append(i)
     rows: list[DriverRow] = []
     for brand, idx in sorted(by_brand.items()):
         sel = np.array(idx)
         rows += fit_drivers(brand, y[sel], x[sel], negative[sel], mentioned[sel], aspects,
                             min_reviews=min_reviews, min_mentions=min_mentions)
     if len(by_brand) > 1:
-        rows += fit_drivers(ALL_BRANDS, y, x, negative, mentioned, aspects, groups=brands,
-                            min_reviews=min_reviews, min_mentions=min_mentions)
+        rows += fit_drivers(ALL_BRANDS, y[subset], x[subset], negative[subset], mentioned[subset], aspects,
+                            groups=brands[subset], min_reviews=min_reviews, min_mentions=min_mentions)
     return rows
 
 
-def store_key_drivers(con: duckdb.DuckDBPyConnection, rows: list[DriverRow]) -> None:
-    """Replace the key_drivers table's content in one transaction."""
+def store_key_drivers(con: duckdb.DuckDBPyConnection, rows: list[DriverRow], table: str = "key_drivers") -> None:
+    """Replace ``table``'s content in one transaction (``key_drivers_by_language``: rows with
+    their language)."""
     columns = ["brand", "aspect", "reviews", "mentioned", "coefficient", "std_error", "p_value",
                "relative_weight", "r_squared", "mean_score", "share_negative", "gain_if_fixed"]
+    if table == "key_drivers_by_language":
+        columns.append("language")
     with transaction(con):
-        con.execute("DELETE FROM key_drivers")
-        insert_rows(con, "key_drivers", columns, [[getattr(r, c) for c in columns] for r in rows], extra={"computed_at": "now()"})
+        con.execute(f"DELETE FROM {table}")
+        insert_rows(con, table, columns, [[getattr(r, c) for c in columns] for r in rows], extra={"computed_at": "now()"})

@@ -5,8 +5,9 @@ recompute key drivers and emerging topics.
 connections per step and per chunk, so an analyst can open the warehouse in between. It is
 incremental and idempotent:
 
-* a mention is tagged once per text and tagger version (term lists + rules): new and
-  edited mentions, or all of them after a term-list change, nothing else;
+* a mention is tagged once per text, language and tagger version of its language (term
+  lists + rules): new and edited mentions, mentions whose detected language changed, or all
+  of a language's mentions after a change of its term lists, nothing else;
 * an aspect sentence is scored once per model; after a term-list change, sentences whose
   text did not change keep their score;
 * key drivers and this week's emerging topics are recomputed from the tables (seconds).
@@ -23,13 +24,13 @@ from typing import Protocol
 
 import pyarrow as pa
 
-from insights.aspects import AspectTagger
 from insights.db import insert_rows, insert_table
 from insights.drivers import compute_key_drivers, store_key_drivers
 from insights.emerging import compute_emerging, store_emerging
 from insights.reference import prepare_insights
 from insights.survey import retag_survey_answers
-from insights.tagging import brand_words, tag_texts
+from insights.tagging import UNREAD_VERSION, Taggers, brand_words, tag_texts
+from insights.text import DEFAULT_LANGUAGE, LANGUAGES
 from klantstem.clock import AMSTERDAM, today_amsterdam
 from klantstem.config import MonitorConfig
 from warehouse.connection import connect, transaction
@@ -84,21 +85,41 @@ class InsightsResult:
         )
 
 
-def _pending_mentions(con, version: str) -> list[tuple[str, str, str, bool]]:
-    """(mention_id, text, md5, tagged before) of mentions not tagged for their text and ``version``."""
-    return con.execute(
-        f"""
-        SELECT m.mention_id, {BODY_SQL}, md5({BODY_SQL}), t.mention_id IS NOT NULL
-        FROM mentions AS m
-        LEFT JOIN insight_tagged AS t USING (mention_id)
-        WHERE t.mention_id IS NULL OR t.text_md5 <> md5({BODY_SQL}) OR t.tagger_version <> ?
-        ORDER BY m.published_at, m.mention_id
-        """,
-        [version],
-    ).fetchall()
+def _pending_mentions(con, config: MonitorConfig, taggers: Taggers) -> list[tuple[str, str, str, str, bool]]:
+    """(mention_id, text, md5, language, tagged before) of mentions not tagged for their text,
+    language and the current lists of that language. The language is the detected (else the
+    stated) one; a text too short to detect is read in its brand's first language."""
+    defaults = pa.table({"brand": [b.name for b in config.brands],
+                         "language": [b.languages[0] for b in config.brands]})
+    versions = pa.table({"language": list(LANGUAGES), "version": [taggers.version_for(x) for x in LANGUAGES]})
+    con.register("brand_default_language", defaults)
+    con.register("tagger_versions", versions)
+    try:
+        return con.execute(
+            f"""
+            WITH m AS (
+                SELECT m.mention_id, m.published_at, {BODY_SQL} AS body,
+                       coalesce(s.language, d.language, ?) AS language
+                FROM mentions AS m
+                LEFT JOIN (SELECT mention_id, language FROM mentions_scored) AS s USING (mention_id)
+                LEFT JOIN brand_default_language AS d ON d.brand = m.brand
+            )
+            SELECT m.mention_id, m.body, md5(m.body), m.language, t.mention_id IS NOT NULL
+            FROM m
+            LEFT JOIN insight_tagged AS t USING (mention_id)
+            LEFT JOIN tagger_versions AS v ON v.language = m.language
+            WHERE t.mention_id IS NULL OR t.text_md5 <> md5(m.body) OR t.language IS DISTINCT FROM m.language
+               OR t.tagger_version <> coalesce(v.version, ?)
+            ORDER BY m.published_at, m.mention_id
+            """,
+            [DEFAULT_LANGUAGE, UNREAD_VERSION],
+        ).fetchall()
+    finally:
+        con.unregister("brand_default_language")
+        con.unregister("tagger_versions")
 
 
-def _write_tags(con, tagger: AspectTagger, rows, retag: bool) -> int:
+def _write_tags(con, rows, retag: bool) -> int:
     sentences, tags, terms, tagged = rows.tables()
     with transaction(con):
         con.register("chunk_tagged", tagged)
@@ -130,33 +151,32 @@ def _write_tags(con, tagger: AspectTagger, rows, retag: bool) -> int:
             insert_table(con, "aspect_tags", tags)
             insert_table(con, "mention_terms", terms)
             con.execute(
-                """INSERT INTO insight_tagged
-                   SELECT mention_id, text_md5, ?, sentences, now() FROM chunk_tagged
+                """INSERT INTO insight_tagged (mention_id, text_md5, tagger_version, sentences, tagged_at, language)
+                   SELECT mention_id, text_md5, tagger_version, sentences, now(), language FROM chunk_tagged
                    ON CONFLICT (mention_id) DO UPDATE SET text_md5 = excluded.text_md5,
                        tagger_version = excluded.tagger_version, sentences = excluded.sentences,
-                       tagged_at = excluded.tagged_at""",
-                [tagger.version],
+                       tagged_at = excluded.tagged_at, language = excluded.language"""
             )
         finally:
             con.unregister("chunk_tagged")
     return sentences.num_rows
 
 
-def tag_pending_mentions(config: MonitorConfig, tagger: AspectTagger) -> tuple[int, int]:
-    """Tag every mention not tagged for its current text and tagger version.
-    Returns (mentions tagged, aspect sentences written)."""
+def tag_pending_mentions(config: MonitorConfig, taggers: Taggers) -> tuple[int, int]:
+    """Tag every mention not tagged for its current text, language and that language's
+    lists. Returns (mentions tagged, aspect sentences written)."""
     path, timeout = config.warehouse.path, config.warehouse.lock_timeout_s
     with connect(path, read_only=True, timeout_s=timeout) as con:
-        pending = _pending_mentions(con, tagger.version)
+        pending = _pending_mentions(con, config, taggers)
     stop = brand_words(config)
     sentences = 0
     for start in range(0, len(pending), TAG_CHUNK):
         chunk = pending[start : start + TAG_CHUNK]
-        rows = tag_texts(tagger, ((mid, text, md5) for mid, text, md5, _ in chunk), stop)
+        rows = tag_texts(taggers, ((mid, text, md5, lang) for mid, text, md5, lang, _ in chunk), stop)
         with connect(path, timeout_s=timeout) as con:
-            sentences += _write_tags(con, tagger, rows, retag=any(before for *_, before in chunk))
+            sentences += _write_tags(con, rows, retag=any(before for *_, before in chunk))
     if pending:
-        log.info("tagged %d mentions with aspects (%s): %d aspect sentences", len(pending), tagger.version, sentences)
+        log.info("tagged %d mentions with aspects (%s): %d aspect sentences", len(pending), taggers.version, sentences)
     return len(pending), sentences
 
 
@@ -272,14 +292,16 @@ def refresh_insights(
     tagger = prepare_insights(config)
     tagged, sentences = tag_pending_mentions(config, tagger)
     lap("tag")
-    surveys = retag_survey_answers(config, tagger)
+    surveys = retag_survey_answers(config, tagger.for_survey(config))
     lap("survey")
     scored, model_id = score_aspect_sentences(config, scorer, progress)
     lap("score")
     settings = config.insights
     with connect(path, timeout_s=timeout) as con:
-        drivers = compute_key_drivers(con, settings.driver_min_reviews, settings.driver_min_mentions)
+        fitted = compute_key_drivers(con, settings.driver_min_reviews, settings.driver_min_mentions, by_language=True)
+        drivers = [d for d in fitted if d.language is None]
         store_key_drivers(con, drivers)
+        store_key_drivers(con, [d for d in fitted if d.language is not None], table="key_drivers_by_language")
         window_start, baseline_start, emerging = compute_emerging(
             con, as_of,
             window_days=settings.emerging_window_days, baseline_days=settings.emerging_baseline_days,

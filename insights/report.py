@@ -42,22 +42,26 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence
     return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
 
 
-def _brand_filter(brand: str | None) -> tuple[str, list[Any]]:
-    return ("WHERE brand = ?", [brand]) if brand else ("", [])
+def _brand_filter(brand: str | None, language: str | None = None) -> tuple[str, list[Any]]:
+    """WHERE clause for an optional brand and an optional language group (views *_by_language)."""
+    parts = [(c, v) for c, v in (("brand = ?", brand), ("language = ?", language)) if v]
+    return ("WHERE " + " AND ".join(c for c, _ in parts) if parts else "", [v for _, v in parts])
 
 
-def aspects_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) -> str:
-    where, params = _brand_filter(brand)
+def aspects_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, language: str | None = None) -> str:
+    where, params = _brand_filter(brand, language)
     rows = con.execute(
         f"""SELECT brand, own, aspect_label, mentions, importance, share_negative, mean_score, rated,
                    mean_grade, share_unhappy
-            FROM aspect_performance {where}
+            FROM {'aspect_performance_by_language' if language else 'aspect_performance'} {where}
             ORDER BY own DESC, brand, importance DESC, position""",
         params,
     ).fetchall()
     if not rows:
+        if language:
+            return f"Geen vermeldingen in taal {language!r} (talen: nl, fr, en, other; zie `klantstem insights languages`)."
         return "Nog geen aspecten: draai eerst `klantstem insights refresh`."
-    out = []
+    out = [f"Taal: {language}", ""] if language else []
     for name in dict.fromkeys(r[0] for r in rows):
         mine = [r for r in rows if r[0] == name]
         title = f"{name}{' (eigen merk)' if mine[0][1] else ''}"
@@ -75,24 +79,28 @@ def aspects_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) -> 
     return "\n".join(out)
 
 
-def grades_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) -> str:
-    where, params = _brand_filter(brand)
+def grades_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, language: str | None = None) -> str:
+    where, params = _brand_filter(brand, language)
+    by_language = "_by_language" if language else ""
     summary = con.execute(
         f"""SELECT brand, own, source, responses, mean_grade, level_of_mean, nps, share_promoters,
                    share_passives, share_detractors, share_below_basics, share_basics,
                    share_customer_focused, share_delight
-            FROM satisfaction_summary {where}
+            FROM {'satisfaction_by_language' if language else 'satisfaction_summary'} {where}
             ORDER BY own DESC, brand, source = 'all' DESC, source = 'survey', source""",
         params,
     ).fetchall()
     if not summary:
+        if language:
+            return f"Geen beoordelingen met een cijfer in taal {language!r}."
         return "Nog geen beoordelingen met een cijfer (of enquête-antwoorden)."
     dist = con.execute(
-        f"""SELECT brand, source, grade, responses, share FROM grade_distribution {where}
+        f"""SELECT brand, source, grade, responses, share FROM grade_distribution{by_language} {where}
             ORDER BY brand, source, grade""",
         params,
     ).fetchall()
     out = [
+        *([f"Taal: {language} (publieke reviews)", ""] if language else []),
         "Cijfers 1-10 (sterren: 1=2, 2=4, 3=6, 4=8, 5=10). NPS: promotors 9-10, passief 7-8, criticasters 0-6.",
         "Niveaus: onder de basis 1-5, basis op orde 6, klantgericht 7-8, enthousiasmerend 9-10.",
         "",
@@ -117,15 +125,22 @@ def grades_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) -> s
     return "\n".join(out)
 
 
-def benchmark_report(con: duckdb.DuckDBPyConnection, metric: str = "share_negative") -> str:
+def benchmark_report(con: duckdb.DuckDBPyConnection, metric: str = "share_negative",
+                     language: str | None = None) -> str:
     if metric not in BENCHMARK_METRICS:
         raise ValueError(f"unknown metric {metric!r}; choose from {', '.join(BENCHMARK_METRICS)}")
+    source, params = "competitor_benchmark", []
+    if language:
+        source = """(SELECT a.*, b.position AS brand_position FROM aspect_performance_by_language AS a
+                     LEFT JOIN insight_brands AS b USING (brand) WHERE a.language = ?)"""
+        params = [language]
     rows = con.execute(
         f"""SELECT aspect, aspect_label, position, brand, own, coalesce(brand_position, 999), {metric}, mentions
-            FROM competitor_benchmark ORDER BY position, aspect, own DESC, coalesce(brand_position, 999), brand"""
+            FROM {source} ORDER BY position, aspect, own DESC, coalesce(brand_position, 999), brand""",
+        params,
     ).fetchall()
     if not rows:
-        return "Nog geen vermeldingen."
+        return f"Geen vermeldingen in taal {language!r}." if language else "Nog geen vermeldingen."
     brands = sorted({(r[5], not r[4], r[3]) for r in rows})
     names = [b[2] for b in brands]
     own = {r[3] for r in rows if r[4]}
@@ -141,7 +156,8 @@ def benchmark_report(con: duckdb.DuckDBPyConnection, metric: str = "share_negati
         lines.append([label, *cells])
     headers = ["Aspect", *(f"{b}{' *' if b in own else ''}" for b in names)]
     return "\n".join([
-        f"Concurrentievergelijking: {BENCHMARK_METRICS[metric]} (tussen haakjes: aantal vermeldingen)",
+        f"Concurrentievergelijking: {BENCHMARK_METRICS[metric]} (tussen haakjes: aantal vermeldingen)"
+        + (f", taal {language}" if language else ""),
         "",
         table(headers, lines, right=range(1, len(headers))),
         "",
@@ -149,19 +165,20 @@ def benchmark_report(con: duckdb.DuckDBPyConnection, metric: str = "share_negati
     ])
 
 
-def drivers_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) -> str:
-    where, params = _brand_filter(brand)
+def drivers_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, language: str | None = None) -> str:
+    where, params = _brand_filter(brand, language)
     rows = con.execute(
         f"""SELECT brand, own, priority, aspect_label, quadrant_label, importance, impact, p_value,
                    performance, share_negative, gain_if_fixed, mentioned, reviews, r_squared
-            FROM key_driver_matrix {where}
+            FROM {'key_driver_matrix_by_language' if language else 'key_driver_matrix'} {where}
             ORDER BY brand = 'Alle merken', own DESC, brand, priority""",
         params,
     ).fetchall()
     if not rows:
         return ("Nog geen sleuteldrijvers: er zijn minstens 30 beoordeelde reviews per merk nodig "
                 "(insights.driver_min_reviews), met aspecten die gescoord zijn (`klantstem insights refresh`).")
-    out = ["Sleuteldrijvers van het reviewcijfer: welk aspect verbeteren levert het meeste op?", ""]
+    out = ["Sleuteldrijvers van het reviewcijfer: welk aspect verbeteren levert het meeste op?"
+           + (f" (taal {language})" if language else ""), ""]
     for name in dict.fromkeys(r[0] for r in rows):
         mine = [r for r in rows if r[0] == name]
         out.append(f"{name}{' (eigen merk)' if mine[0][1] else ''}: {mine[0][12]} beoordeelde reviews, R² {num(mine[0][13])}")
@@ -228,11 +245,11 @@ def blind_spots_report(con: duckdb.DuckDBPyConnection, limit: int = 10) -> str:
     return "\n".join(out)
 
 
-def emerging_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) -> str:
-    where, params = _brand_filter(brand)
+def emerging_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, language: str | None = None) -> str:
+    where, params = _brand_filter(brand, language)
     rows = con.execute(
         f"""SELECT as_of, brand, own, surface, window_count, window_negative, window_share, baseline_share,
-                   lift, q_value, examples, window_start
+                   lift, q_value, examples, window_start, language
             FROM emerging_topics {where}
             ORDER BY own DESC, brand, q_value, lift DESC""",
         params,
@@ -244,10 +261,10 @@ def emerging_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) ->
     out = [f"Opkomende onderwerpen in negatieve vermeldingen, week {rows[0][11]} t/m {rows[0][0]}:", ""]
     out.append(
         table(
-            ["Merk", "Term", "Deze week", "Aandeel", "Basis", "x", "q"],
-            [[r[1] + (" *" if r[2] else ""), r[3], f"{r[4]}/{r[5]}", pct(r[6]), pct(r[7]), num(r[8], 1), num(r[9], 3)]
-             for r in rows],
-            right=[2, 3, 4, 5, 6],
+            ["Merk", "Taal", "Term", "Deze week", "Aandeel", "Basis", "x", "q"],
+            [[r[1] + (" *" if r[2] else ""), r[12], r[3], f"{r[4]}/{r[5]}", pct(r[6]), pct(r[7]), num(r[8], 1),
+              num(r[9], 3)] for r in rows],
+            right=[3, 4, 5, 6, 7],
         )
     )
     for r in rows:

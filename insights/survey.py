@@ -361,7 +361,7 @@ def import_survey(
     answers = read.answers
     ids = answer_ids(answers, survey or path.name)
     own = [b.name for b in config.brands if b.own]
-    tagger = prepare_insights(config)
+    tagger = prepare_insights(config).for_survey(config)
     first: dict[str, int] = {}
     for i, answer_id in enumerate(ids):
         first.setdefault(answer_id, i)  # a response id twice in one file: the first row counts

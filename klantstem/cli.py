@@ -122,10 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo", help="serve the bundled demo site on 127.0.0.1, crawl it and load a local warehouse",
-        description="Start the demo review site (three fictional brands, Dutch reviews, a negative "
-        "spike in the last days) on 127.0.0.1, run the daily flow against it and print the summary. "
-        "A fresh demo crawls the site twice: as it stood at the start of today and as it is now "
-        "(replies and raised ratings of this morning). Running it again adds no duplicates.",
+        description="Start the demo review site (four fictional brands, Dutch reviews and for the Belgian one "
+        "French ones too, a negative spike in the last days) on 127.0.0.1, run the daily flow against it and "
+        "print the summary. A fresh demo crawls the site twice: as it stood at the start of today and as it is "
+        "now (replies and raised ratings of this morning). Running it again adds no duplicates.",
     )
     demo.add_argument("--data-dir", type=Path, default=Path("data"), help="where the warehouse and staging go (default: ./data)")
     demo.add_argument("--today", type=date.fromisoformat, default=None, help="pretend today is this date (YYYY-MM-DD)")

@@ -258,6 +258,21 @@ class Brand(_Strict):
     keywords: list[str] = Field(default_factory=list, description="Terms that mean this brand in posts.")
     exclude: list[str] = Field(default_factory=list, description="Terms that mean a keyword is *not* this brand.")
     sources: list[Source] = Field(default_factory=list)
+    languages: list[str] = Field(
+        default_factory=lambda: ["nl", "fr", "en"], min_length=1,
+        description="Languages monitored (ISO 639-1), figures per language; the first is the language "
+        "of texts too short to detect; texts in any other language count as 'other'.")
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, languages: list[str]) -> list[str]:
+        """Two-letter codes, each once: they are compared with the detected language."""
+        bad = [code for code in languages if not re.fullmatch(r"[a-z]{2}", code)]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a two-letter language code like 'nl' or 'fr'")
+        if len(set(languages)) != len(languages):
+            raise ValueError("each language once")
+        return languages
 
     @field_validator("name")
     @classmethod

@@ -9,8 +9,8 @@ or are empty come back with ``status`` ``missing``/``empty`` and a ``note`` that
 command fills them, instead of failing the report.
 
 The payload is plain JSON: columnar tables (``{"t": [...], "b": [...], ...}``) where ``t``
-indexes ``days`` (the first day of each time bucket), ``b`` indexes ``brands`` and ``s``
-indexes ``sources``.
+indexes ``days`` (the first day of each time bucket), ``b`` indexes ``brands``, ``s``
+indexes ``sources`` and ``l`` indexes ``languages`` (language groups, docs/insights.md).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def empty_payload(as_of: date | None = None, note: str | None = None) -> dict[st
         "last_day": None,
         "mentions": 0,
     }
-    payload: dict[str, Any] = {"meta": meta, "brands": [], "sources": [], "days": []}
+    payload: dict[str, Any] = {"meta": meta, "brands": [], "sources": [], "languages": [], "days": []}
     if note is not None:
         payload["status"] = section("missing", note)
         for key in ("sentiment", "grades", "survey", "aspects", "drivers", "blind_spots", "alerts",
@@ -203,22 +203,29 @@ def collect(
     # materialised for this connection only: the sections below reuse it instead of each
     # re-evaluating the views over all mentions.
     has_grades = "mention_grades" in rel
+    language, language_join = _language_column(rel)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE report_mentions AS
         SELECT ms.mention_id, ms.brand, ms.source, ms.day, {bucket_of("ms.day")} AS t, ms.published_at,
                ms.sentiment, ms.sentiment_score, ms.rating_normalised,
-               {"g.grade, g.unhappy" if has_grades else "CAST(NULL AS INTEGER) AS grade, CAST(NULL AS BOOLEAN) AS unhappy"}
+               {"g.grade, g.unhappy" if has_grades else "CAST(NULL AS INTEGER) AS grade, CAST(NULL AS BOOLEAN) AS unhappy"},
+               {language} AS language
         FROM mentions_scored AS ms
         {"LEFT JOIN mention_grades AS g USING (mention_id)" if has_grades else ""}
+        {language_join}
         """
     )
+    language_ix = _Index(r[0] for r in con.execute(
+        "SELECT language, count(*) AS n FROM report_mentions GROUP BY language ORDER BY language = 'other', n DESC, language"
+    ).fetchall())
+    payload["languages"] = list(language_ix.values)
 
     # 1. Volume, sentiment and grades per bucket, brand and source.
     grade_cols = ", ".join(f"count(*) FILTER (WHERE grade = {i}) AS g{i}" for i in range(1, 11))
     facts = _columns(
         con,
-        f"""SELECT t, brand AS b, source AS s,
+        f"""SELECT t, brand AS b, source AS s, language AS l,
                    count(*) AS n,
                    count(sentiment) AS sc,
                    count(*) FILTER (WHERE sentiment = 'neg') AS neg,
@@ -235,6 +242,7 @@ def collect(
     facts["t"] = [days(d) for d in facts["t"]]
     facts["b"] = [brand_ix(b) for b in facts["b"]]
     facts["s"] = [source_ix(s) for s in facts["s"]]
+    facts["l"] = [language_ix(x) for x in facts["l"]]
     grades = [facts.pop(f"g{i}") for i in range(1, 11)]
     facts["g"] = [list(col) for col in zip(*grades, strict=True)] if grades and grades[0] else []
     scored = sum(facts["sc"])
@@ -253,7 +261,7 @@ def collect(
     else:
         payload["grades"] = section()
     payload["survey"] = _survey(con, rel, days, bucket_of("answered_on"))
-    payload["aspects"] = _aspects(con, rel, days, brand_ix, source_ix)
+    payload["aspects"] = _aspects(con, rel, days, brand_ix, source_ix, language_ix)
     payload["drivers"] = _drivers(con, rel)
     payload["blind_spots"] = _blind_spots(con, rel)
     payload["alerts"] = _alerts(con, rel)
@@ -284,8 +292,16 @@ def _survey(con: duckdb.DuckDBPyConnection, rel: set[str], days: _Index, t_expr:
     return section(**rows)
 
 
+def _language_column(rel: set[str]) -> tuple[str, str]:
+    """The language group of a mention in ``mentions_scored AS ms`` (warehouse/views/070_languages.sql)
+    and the join it needs; a warehouse without those views has one group, 'all'."""
+    if "brand_languages" not in rel:
+        return "'all'", ""
+    return "language_group(ms.language, bl.languages)", "LEFT JOIN brand_languages AS bl ON bl.brand = ms.brand"
+
+
 def _aspects(con: duckdb.DuckDBPyConnection, rel: set[str], days: _Index, brand_ix: _Index,
-             source_ix: _Index) -> dict[str, Any]:
+             source_ix: _Index, language_ix: _Index) -> dict[str, Any]:
     """Journey steps per bucket, brand, source and aspect: the aspect's own sentiment from the
     ``mention_aspect_sentiment`` view (insights/), with each mention's bucket and grade from
     ``report_mentions`` (the same context ``mention_aspects`` adds, already at hand here)."""
@@ -297,7 +313,7 @@ def _aspects(con: duckdb.DuckDBPyConnection, rel: set[str], days: _Index, brand_
         aspects = _records(con, "SELECT aspect, label, position FROM insight_aspects ORDER BY position, aspect")
         rows = _columns(
             con,
-            f"""SELECT m.t, m.brand AS b, m.source AS s, a.aspect AS a,
+            f"""SELECT m.t, m.brand AS b, m.source AS s, m.language AS l, a.aspect AS a,
                       count(*) AS n,
                       count(a.sentiment) AS sc,
                       count(*) FILTER (WHERE a.sentiment = 'neg') AS neg,
@@ -324,6 +340,7 @@ def _aspects(con: duckdb.DuckDBPyConnection, rel: set[str], days: _Index, brand_
     rows["t"] = [days(d) for d in rows["t"]]
     rows["b"] = [brand_ix(b) for b in rows["b"]]
     rows["s"] = [source_ix(s) for s in rows["s"]]
+    rows["l"] = [language_ix(x) for x in rows["l"]]
     rows["a"] = [aspect_ix(a) for a in rows["a"]]
     return section(list=[labels[k] for k in aspect_ix.values], **rows)
 

@@ -124,12 +124,14 @@ def build_warehouse(
     survey_answers: int | None = None,
     unscored_share: float = 0.02,
     spike_share: float = 0.03,
+    french_share: float = 0.0,
     insights: bool = True,
     alerts: bool = True,
     seed: int = 7,
 ) -> None:
     """Create (or add to) the warehouse at ``path``: ``mentions`` mentions over the ``days``
-    days ending ``end`` (Amsterdam dates)."""
+    days ending ``end`` (Amsterdam dates). ``french_share`` of them are marked French (stated
+    and detected language; the texts stay the Dutch templates), for the language filter."""
     start = end - timedelta(days=days - 1)
     params = {"seed": seed, "n": mentions}
     brand_names = [b[0] for b in brands]
@@ -156,7 +158,8 @@ def build_warehouse(
                        {source_ix} + 1 AS s,
                        {_u(3)} AS u_day, {_u(4)} AS u_tone, {_u(5)} AS u_spike, {aspect_ix} + 1 AS a1,
                        {_u(7)} AS u_second, {_u(8)} AS u_hour, {_u(9)} AS u_text, {_u(10)} AS u_score,
-                       {_u(11)} AS u_scored, {_u(12)} AS u_rating
+                       {_u(11)} AS u_scored, {_u(12)} AS u_rating,
+                       CASE WHEN {_u(13)} < {french_share!r} THEN 'fr' ELSE 'nl' END AS lang
                 FROM range($n) AS t(i)
             ), shaped AS (
                 SELECT *,
@@ -180,7 +183,7 @@ def build_warehouse(
                    day,
                    timezone('Europe/Amsterdam', CAST(day AS TIMESTAMP) + to_minutes(CAST(480 + floor(u_hour * 840) AS BIGINT))) AS published_at,
                    {sentence_lists}[aspect1][CASE tone WHEN 'pos' THEN 1 WHEN 'neg' THEN 2 ELSE 3 END] AS sentence1,
-                   u_text, u_score, u_scored, u_rating, spike
+                   u_text, u_score, u_scored, u_rating, spike, lang
             FROM toned
             """,
             params,
@@ -207,7 +210,7 @@ def build_warehouse(
                    {titles}[CASE tone WHEN 'pos' THEN 1 WHEN 'neu' THEN 2 ELSE 3 END][1 + CAST(floor(u_text * 3) AS INTEGER)] AS title,
                    concat_ws(' ', sentence1, sentence2) AS text,
                    rating, CASE WHEN scale IS NOT NULL THEN 1 END AS rating_min, scale AS rating_max,
-                   (rating - 1) / (scale - 1) AS rating_normalised, 'nl' AS language, left(md5('author' || i), 16) AS author,
+                   (rating - 1) / (scale - 1) AS rating_normalised, lang AS language, left(md5('author' || i), 16) AS author,
                    CASE WHEN tone = 'neg' AND u_text < 0.4 THEN 'Vervelend om te horen, we nemen contact met u op.' END AS reply,
                    CASE WHEN tone = 'neg' AND u_text < 0.4 THEN published_at + INTERVAL 5 HOUR END AS reply_at,
                    NULL AS reply_author,
@@ -229,7 +232,7 @@ def build_warehouse(
                    CASE tone WHEN 'neg' THEN 0.8 ELSE 0.1 END AS p_neg,
                    CASE tone WHEN 'neu' THEN 0.8 ELSE 0.1 END AS p_neu,
                    CASE tone WHEN 'pos' THEN 0.8 ELSE 0.1 END AS p_pos,
-                   'nl' AS language
+                   language
             FROM gen_mentions
             WHERE u_scored >= {unscored_share!r}
             """
@@ -249,7 +252,7 @@ def _insights(con, brands, start: date, end: date, days: int, answers: int, seed
     con.executemany("INSERT INTO insight_aspects VALUES (?, ?, ?)",
                     [[a[0], a[1], i] for i, a in enumerate(ASPECTS, start=1)])
     con.execute("DELETE FROM insight_brands")
-    con.executemany("INSERT INTO insight_brands VALUES (?, ?, ?)",
+    con.executemany("INSERT INTO insight_brands (brand, own, position) VALUES (?, ?, ?)",
                     [[b[0], b[1], i] for i, b in enumerate(brands, start=1)])
     _run(con,
         f"""

@@ -14,7 +14,7 @@ from alerts.stats import (
     volume_test,
     weekday_shares,
 )
-from alerts.terms import over_represented, tokens
+from alerts.terms import Term, guess_language, over_represented, tokens
 
 WEEKDAYS = np.arange(28) % 7  # four weeks, Monday first
 
@@ -120,3 +120,33 @@ def test_top_terms_are_the_words_over_represented_in_the_window() -> None:
     assert {"storing", "inloggen"} <= {t.term for t in terms}, "new words, absent from the baseline, lead"
     assert "pakket" not in [t.term for t in terms], "usual complaints are not news"
     assert all(t.window_docs >= 2 for t in terms)
+
+
+def test_french_and_english_tokens_use_their_own_stop_words_and_cut_elisions() -> None:
+    assert guess_language("Le colis n'est jamais arrivé et le service client ne répond pas") == "fr"
+    assert guess_language("The parcel never arrived and nobody answers the phone") == "en"
+    assert guess_language("Pakket kwam niet aan en niemand neemt de telefoon op") == "nl"
+    assert tokens("L’application plante, et le service d'assistance ne répond pas") == [
+        "application", "plante", "service", "assistance", "répond"]
+    assert tokens("The app keeps crashing and the support never replies") == [
+        "app", "keeps", "crashing", "support", "never", "replies"]
+
+
+def test_top_terms_are_counted_per_language_and_say_which() -> None:
+    window = ["Le colis est arrivé en retard, encore une fois"] * 6 + ["Storing in de app, inloggen lukt niet"] * 6
+    baseline = (["La qualité est très bonne et le prix est correct"] * 30
+                + ["Het pakket kwam netjes op tijd aan"] * 30)
+    terms = over_represented(window, baseline, top=10)
+    languages = {t.term: t.language for t in terms}
+    assert languages.get("retard") == "fr" and languages.get("storing") == "nl"
+    assert "encore" not in languages and "fois" not in languages, "French filler is not a topic"
+
+
+def test_the_message_names_each_term_s_language_only_when_they_are_mixed() -> None:
+    from alerts.message import terms_text
+
+    def term(word: str, language: str) -> Term:
+        return Term(word, 5, 0, 3.0, 1.0, language)
+
+    assert terms_text([term("retard", "fr"), term("storing", "nl")]) == "retard (fr), storing (nl)"
+    assert terms_text([term("storing", "nl"), term("inloggen", "nl")]) == "storing, inloggen"

@@ -21,7 +21,7 @@ from klantstem.demo.server import DemoServer, handle
 from klantstem.demo.site import BRANDS, DemoSite, build_site, demo_config_toml, source_url
 
 TODAY = date(2026, 11, 20)
-SNELKOOP, WINKELWAGEN, BESTELHUIS = BRANDS
+SNELKOOP, WINKELWAGEN, BESTELHUIS, COLIBRI = BRANDS
 BASE = "http://127.0.0.1:9"
 
 
@@ -33,12 +33,21 @@ def site() -> DemoSite:
 # ------------------------------------------------------------------------ dataset
 
 
-def test_three_fictional_brands_with_snelkoop_as_own_brand(site):
+def test_four_fictional_brands_with_snelkoop_as_own_brand(site):
     assert [(b.name, b.domain, b.own) for b in site.brands] == [
         ("Snelkoop", "snelkoop.example", True),
         ("Winkelwagen", "winkelwagen.example", False),
         ("Bestelhuis", "bestelhuis.example", False),
+        ("Colibri", "colibri.example", False),
     ]
+
+
+def test_the_belgian_brand_hears_from_french_and_dutch_customers(site):
+    colibri = [r for r in site.reviews if r.brand == "Colibri"]
+    french = [r for r in colibri if r.language == "fr"]
+    assert 0.4 <= len(french) / len(colibri) <= 0.7
+    assert {r.language for r in colibri} <= {"fr", "nl", "en"}
+    assert not [r for r in site.reviews if r.language == "fr" and r.brand != "Colibri"]
 
 
 def test_at_least_240_reviews_over_the_60_days_ending_today(site):
@@ -315,7 +324,9 @@ def test_demo_config_is_valid_and_points_at_the_server(server, tmp_path):
         ("Snelkoop", True),
         ("Winkelwagen", False),
         ("Bestelhuis", False),
+        ("Colibri", False),
     ]
+    assert config.brands[3].languages == ["fr", "nl"]
     assert config.warehouse.path == tmp_path / "demo data" / "klantstem.duckdb"
     assert config.warehouse.staging_dir.parent == tmp_path / "demo data"
     sources = [(b.name, s.type, str(s.url)) for b in config.brands for s in b.sources]

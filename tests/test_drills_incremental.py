@@ -169,13 +169,17 @@ def test_views_of_a_warehouse_that_was_migrated_before_004_are_filled_on_upgrade
         con.execute("DROP VIEW canned_replies; DROP VIEW service_recovery; DROP VIEW recovered_customers; "
                     "DROP VIEW reply_inbox; DROP VIEW reply_performance; DROP VIEW reply_facts")  # views 060
         for name in (*incremental.MAINTAINED_TABLES, "sentiment_correction_log", "sentiment_models", "source_watermarks",
-                     "unkeyed_fallback_ids", "mention_versions", "reply_sources", "reply_settings"):
+                     "unkeyed_fallback_ids", "mention_versions", "reply_sources", "reply_settings",
+                     "key_drivers_by_language"):
             con.execute(f"DROP TABLE {name}")
         for table_name, column in (("mentions", "provenance"), ("mentions", "verification"),
                                    ("mentions", "provenance_raw"), ("crawl_runs", "note"),  # migrations 030, 032
                                    ("mentions", "reply_at"), ("mentions", "reply_at_basis"),
-                                   ("mentions", "reply_author"), ("mentions", "version_seen_at")):  # migration 050
+                                   ("mentions", "reply_author"), ("mentions", "version_seen_at"),  # migration 050
+                                   ("insight_tagged", "language"), ("insight_brands", "languages")):  # 070
             con.execute(f"ALTER TABLE {table_name} DROP COLUMN {column}")
+        con.execute("CREATE TABLE emerging_pre070 AS SELECT * EXCLUDE (language) FROM emerging_terms; "
+                    "DROP TABLE emerging_terms; ALTER TABLE emerging_pre070 RENAME TO emerging_terms")  # 070
         con.execute("DELETE FROM schema_migrations WHERE version >= 4")  # and the later ones
         migrate(con)
         assert_views_match_reference(con)

@@ -260,3 +260,32 @@ def test_source_health_lists_a_drifted_source_first_with_its_reason(browser, tmp
         assert w.errors == []
     finally:
         w.close()
+
+
+def test_the_language_filter_shows_one_language_s_customers(browser, tmp_path: Path) -> None:
+    path = tmp_path / "belgian.duckdb"
+    build_warehouse(path, mentions=1500, days=60, end=AS_OF, french_share=0.4, alerts=False)
+    out = tmp_path / "report.html"
+    write_report(path, out, brands=BRANDS, as_of=AS_OF)
+
+    def in_language(language: str) -> int:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return con.execute("SELECT count(*) FROM mention_languages AS l JOIN mentions_scored AS m USING (mention_id) "
+                               "WHERE m.day >= ? AND l.language = ?", [AS_OF - timedelta(days=89), language]).fetchall()[0][0]
+
+    w = Watched(browser)
+    try:
+        w.open(out.as_uri())
+        assert sorted(w.page.locator("#filter-languages input").evaluate_all("els => els.map(e => e.value)")) == ["fr", "nl"]
+        french, dutch = in_language("fr"), in_language("nl")
+        assert w.kpi("mentions") == fmt(french + dutch)
+        journey_all = w.page.inner_text("#table-journey")
+        w.page.uncheck("#filter-languages input[value=nl]")
+        assert w.kpi("mentions") == fmt(french), "only the French customers"
+        assert w.page.inner_text("#table-journey") != journey_all, "journey steps follow the language filter"
+        w.page.check("#filter-languages input[value=nl]")
+        w.page.uncheck("#filter-languages input[value=fr]")
+        assert w.kpi("mentions") == fmt(dutch)
+        assert w.errors == [], "no console errors"
+    finally:
+        w.close()

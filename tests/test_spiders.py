@@ -44,7 +44,7 @@ from tests.spider_helpers import TEST_SALT, CrawlResult, make_crawler, run_crawl
 from warehouse.staging import validate_row
 
 DEMO_TODAY = date(2026, 11, 20)
-SNELKOOP, WINKELWAGEN, BESTELHUIS = BRANDS
+SNELKOOP, WINKELWAGEN, BESTELHUIS, COLIBRI = BRANDS
 CONTRACT_FIELDS = [  # docs/ARCHITECTURE.md section 1, in order
     "source", "brand", "external_id", "url", "kind", "published_at", "title", "text", "rating",
     "rating_min", "rating_max", "rating_normalised", "language", "author", "reply", "reply_at", "reply_author", "fetched_at",
@@ -493,6 +493,16 @@ def test_crawl_delivers_every_review_with_all_contract_fields(full_crawl, site):
         assert item["rating"] == review.rating and item["rating_normalised"] == (review.rating - 1) / 4
         assert item["reply"] == (review.reply.message if review.reply else None)
         assert item["published_at"] == review.published_at.isoformat()
+
+
+def test_the_belgian_brand_s_french_reviews_arrive_in_french(demo, site, crawl_dir):
+    crawl = run_crawl("trustpilot", source_url(demo.base_url, COLIBRI, "trustpilot"), crawl_dir / "colibri",
+                      settings={"KLANTSTEM_TRUSTPILOT_LOGIN_WALL_PAGE": "0"})
+    assert crawl.returncode == 0, crawl.stderr
+    expected = {r.id: r for r in site.listing(COLIBRI, "trustpilot")}
+    french = [i for i in crawl.items if i["language"] == "fr"]
+    assert french and all(expected[i["external_id"]].language == "fr" for i in french)
+    assert all(i["text"] == expected[i["external_id"]].text for i in french), "accents and elisions intact"
 
 
 def test_crawl_output_passes_the_warehouse_border_control(full_crawl):

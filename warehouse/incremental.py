@@ -9,7 +9,8 @@ ever loaded: both cost more every day the warehouse grows. Migration 004 adds
   ``store_scores`` write only the rows of their batch, through the primary-key index
   (``INSERT ... ON CONFLICT``); the days they touched are read back from the rows stamped
   with the transaction's time (one narrow column scanned, ~0.1 s at 10 million rows);
-* ``daily_aggregates``: per day, brand and source the sums ``daily_sentiment`` divides,
+* ``daily_aggregates``: per day, brand, source, population and detected language the sums
+  ``daily_sentiment`` divides,
   recomputed for the days a batch touched only (its days plus any day a changed
   ``published_at`` moved a mention away from);
 * ``warehouse_sync``: how many mentions and scores the two tables account for.
@@ -67,17 +68,19 @@ SELECT day, brand, source,
        count(rating_normalised)                AS rated,
        sum(rating_normalised)                  AS rating_sum,
        now()                                   AS refreshed_at,
-       population
+       population,
+       language
 FROM (
     -- a person's correction counts in place of the model's label (as in mentions_scored);
-    -- population as klantstem.provenance.population
+    -- population as klantstem.provenance.population; language as detected (migration 070)
     SELECT day, brand, source, rating_normalised, coalesce(corrected_label, label) AS label,
            coalesce(label_polarity(corrected_label), score) AS score,
-           CASE WHEN provenance = 'invited' THEN 'invited' ELSE 'organic' END AS population
+           CASE WHEN provenance = 'invited' THEN 'invited' ELSE 'organic' END AS population,
+           language
     FROM current_scores
     WHERE day IS NOT NULL {where}
 )
-GROUP BY day, brand, source, population
+GROUP BY day, brand, source, population, language
 """
 
 

@@ -88,7 +88,7 @@ def _consumer(review: DemoReview) -> dict[str, Any]:
         "displayName": review.author,
         "imageUrl": "",
         "numberOfReviews": 1 + seed % 9,
-        "countryCode": "NL" if review.language == "nl" else "GB",
+        "countryCode": {"nl": "NL", "fr": "BE"}.get(review.language, "GB"),
         "hasImage": False,
         "isVerified": seed % 4 == 0,
     }

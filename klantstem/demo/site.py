@@ -1,4 +1,4 @@
-"""The demo dataset: three fictional brands and their reviews over 60 days.
+"""The demo dataset: four fictional brands (one Belgian) and their reviews over 60 days.
 
 Everything here is invented (brand names, ``.example`` domains, people, texts), so the
 demo can be shown and committed without touching anyone's data or terms of service.
@@ -19,7 +19,9 @@ ratings of this morning arrive the way they do in production, on a later crawl.
 
 Sources per brand: Snelkoop on the Trustpilot-style site and a JSON-LD review page,
 Winkelwagen on the Trustpilot-style site, Bestelhuis on a JSON-LD page that grades on
-the Dutch 1-10 scale (so rating normalisation has something to do).
+the Dutch 1-10 scale (so rating normalisation has something to do), and Colibri, a Belgian
+competitor on the Trustpilot-style site whose customers write in French and Dutch
+(``french_share``; monitored with ``languages = ["fr", "nl"]``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from typing import Literal
 
 from klantstem.clock import AMSTERDAM, today_amsterdam
 from klantstem.demo import reviews as pool
+from klantstem.demo import reviews_fr as pool_fr
 from klantstem.demo.reviews import Tone
 
 Channel = Literal["trustpilot", "jsonld"]
@@ -93,6 +96,9 @@ class DemoBrand:
     #: Organic tone weights on the last day; in between they move linearly (None: no trend).
     organic_tones_today: tuple[float, float, float] | None = None
     invitations: tuple[Campaign, ...] = ()
+    #: Share of organic reviews written in French (a Belgian brand), and the monitored languages.
+    french_share: float = 0.0
+    languages: tuple[str, ...] = ()
 
     def tones(self, days_ago: int) -> tuple[float, float, float]:
         """The organic tone weights ``days_ago`` days before today."""
@@ -113,6 +119,8 @@ BRANDS: tuple[DemoBrand, ...] = (
               organic_tones_today=(0.54, 0.16, 0.3), invitations=INVITATIONS),
     DemoBrand("Winkelwagen", "winkelwagen", "winkelwagen.example", False, {"trustpilot": 1.7}, (0.55, 0.2, 0.25)),
     DemoBrand("Bestelhuis", "bestelhuis", "bestelhuis.example", False, {"jsonld": 1.4}, (0.68, 0.15, 0.17), 10),
+    DemoBrand("Colibri", "colibri", "colibri.example", False, {"trustpilot": 2.0}, (0.6, 0.17, 0.23),
+              french_share=0.55, languages=("fr", "nl")),
 )
 
 
@@ -287,6 +295,21 @@ def _dutch_body(rng: random.Random, tone: Tone) -> list[str]:
     return sentences
 
 
+def _french_body(rng: random.Random, tone: Tone) -> list[str]:
+    """As ``_dutch_body``, from the French pool."""
+    topics = list(dict.fromkeys(rng.choices(list(TOPIC_WEIGHTS), weights=list(TOPIC_WEIGHTS.values()), k=2)))
+    sentences = []
+    for index, topic in enumerate(topics[: rng.randint(1, 2)]):
+        topic_tone: Tone = tone if tone != "neu" or index == 0 else rng.choice(("pos", "neg"))
+        options = pool_fr.TOPIC_SENTENCES[topic][topic_tone]
+        sentences += rng.sample(options, k=min(len(options), rng.randint(1, 2)))
+    if rng.random() < 0.45:
+        sentences.insert(0, rng.choice(pool_fr.OPENERS[tone]))
+    if rng.random() < 0.4:
+        sentences.append(rng.choice(pool_fr.CLOSERS[tone]))
+    return sentences
+
+
 def _spike_body(rng: random.Random) -> list[str]:
     sentences = rng.sample(pool.SPIKE_SENTENCES, k=rng.randint(1, 2))
     if rng.random() < 0.5:
@@ -300,6 +323,8 @@ def _compose(rng: random.Random, brand: DemoBrand, tone: Tone, spike: bool) -> t
     """Title, sentences and language of one review."""
     if spike:
         return rng.choice(pool.SPIKE_TITLES), _spike_body(rng), "nl"
+    if brand.french_share and rng.random() < brand.french_share:
+        return rng.choice(pool_fr.TITLES[tone]), _french_body(rng, tone), "fr"
     if rng.random() < ENGLISH_SHARE:
         sentences = rng.sample(pool.ENGLISH_SENTENCES[tone], k=rng.randint(1, 2))
         return rng.choice(pool.ENGLISH_TITLES[tone]), sentences, "en"
@@ -449,6 +474,7 @@ def demo_config_toml(base_url: str, data_dir: str = "data") -> str:
             f"name = {_toml_string(brand.name)}",
             f"own = {'true' if brand.own else 'false'}",
             f"keywords = [{_toml_string(brand.name)}, {_toml_string(brand.domain)}]",
+            *([f"languages = [{', '.join(_toml_string(x) for x in brand.languages)}]"] if brand.languages else []),
             "",
         ]
         for channel in brand.daily_reviews:

@@ -11,6 +11,7 @@
   var state = {
     hiddenBrands: {},   // brand name -> true when unchecked (new brands appear checked)
     hiddenSources: {},
+    hiddenLanguages: {},  // language group -> true when unchecked
     period: null,       // '7' | '30' | '90' | '365' | 'all' | 'custom'
     from: null,         // ISO dates, for 'custom'
     to: null,
@@ -102,6 +103,10 @@
   }
   function brandOn(name) { return !state.hiddenBrands[name]; }
   function sourceOn(name) { return !state.hiddenSources[name]; }
+  // Language groups (nl, fr, en, other): rows of a payload without them (older report) always count.
+  function languageOn(name) { return !state.hiddenLanguages[name]; }
+  function languagesOn() { return (D.languages || []).map(function (x) { return languageOn(x); }); }
+  function rowLanguageOn(table, lOn, i) { return !table.l || lOn[table.l[i]]; }
   function selectedBrands() { return D.brands.filter(function (b) { return brandOn(b.name); }); }
 
   // ---------------------------------------------------------------- period
@@ -145,8 +150,9 @@
     if (!f) return out;
     var bOn = D.brands.map(function (b) { return brandOn(b.name); });
     var sOn = D.sources.map(function (s) { return sourceOn(s); });
+    var lOn = languagesOn();
     for (var i = 0; i < f.t.length; i++) {
-      if (mask[f.t[i]] && bOn[f.b[i]] && sOn[f.s[i]]) out.push(i);
+      if (mask[f.t[i]] && bOn[f.b[i]] && sOn[f.s[i]] && rowLanguageOn(f, lOn, i)) out.push(i);
     }
     return out;
   }
@@ -226,8 +232,21 @@
         input, el('span', { class: 'swatch', style: 'background:' + SOURCE_COLORS[i % SOURCE_COLORS.length] }), s
       ]));
     });
+    buildLanguageFilter();
     if (!D.brands.length) bWrap.appendChild(el('span', { class: 'hint', text: 'none yet' }));
     if (!D.sources.length) sWrap.appendChild(el('span', { class: 'hint', text: 'none yet' }));
+  }
+  var LANGUAGE_NAMES = { nl: 'Dutch', fr: 'French', en: 'English', other: 'other', all: 'all' };
+  function buildLanguageFilter() {
+    var lWrap = clear(byId('filter-languages'));
+    (D.languages || []).forEach(function (x) {
+      var input = el('input', { type: 'checkbox', value: x, 'data-language': x });
+      input.checked = languageOn(x);
+      input.addEventListener('change', function () { state.hiddenLanguages[x] = !input.checked; update(); });
+      lWrap.appendChild(el('label', { class: 'chip', title: x === 'other' ? 'Languages the brand does not monitor' : x },
+        [input, LANGUAGE_NAMES[x] || x]));
+    });
+    if (!(D.languages || []).length) lWrap.appendChild(el('span', { class: 'hint', text: 'none yet' }));
   }
   function syncPeriodInputs() {
     var p = period();
@@ -463,9 +482,10 @@
     var a = D.aspects, p = current.period, mask = current.mask, per = {};
     var bi = brandIndex[brandName];
     var sOn = D.sources.map(function (s) { return sourceOn(s); });
+    var lOn = languagesOn();
     var comp = {};
     for (var i = 0; i < a.t.length; i++) {
-      if (!mask[a.t[i]] || !sOn[a.s[i]] || !brandOn(D.brands[a.b[i]].name)) continue;
+      if (!mask[a.t[i]] || !sOn[a.s[i]] || !rowLanguageOn(a, lOn, i) || !brandOn(D.brands[a.b[i]].name)) continue;
       var target = a.b[i] === bi ? per : comp;
       var t = target[a.a[i]] || (target[a.a[i]] = { n: 0, sc: 0, neg: 0, pos: 0, ss: 0, r: 0, gs: 0, unhappy: 0 });
       ['n', 'sc', 'neg', 'pos', 'ss', 'r', 'gs', 'unhappy'].forEach(function (k) { t[k] += a[k][i]; });

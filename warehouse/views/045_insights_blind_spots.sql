@@ -119,11 +119,18 @@ LEFT JOIN survey_side AS v USING (aspect);
 -- survey answer is shrunk towards "no difference" while 9 of 24 against 0 of 24 is not.
 -- z = log-odds / its standard error; |z| >= 1.96 is significant (rank by z: many terms
 -- are compared at once).
+-- Terms are stems of one language: the public side is the own brand's negative mentions in the
+-- survey's language (the first own brand's first language, which the survey is read in; see
+-- docs/insights.md "Languages"), so French stems do not look absent from a Dutch survey.
 CREATE OR REPLACE VIEW blind_spot_terms AS
 WITH own AS (
     SELECT brand FROM insight_brands WHERE own
-), pub AS (
-    SELECT mention_id FROM mentions_scored WHERE sentiment = 'neg' AND brand IN (SELECT brand FROM own)
+), survey_language AS (
+    SELECT coalesce(min_by(languages[1], position), 'nl') AS language FROM insight_brands WHERE own
+), pub AS (  -- a mention not tagged yet has no terms; it counts as the survey's language
+    SELECT ms.mention_id FROM mentions_scored AS ms LEFT JOIN insight_tagged AS t USING (mention_id)
+    WHERE ms.sentiment = 'neg' AND ms.brand IN (SELECT brand FROM own)
+      AND coalesce(t.language, (SELECT language FROM survey_language)) = (SELECT language FROM survey_language)
 ), srv AS (
     SELECT answer_id FROM survey_answers WHERE score <= 6
 ), pub_terms AS (
