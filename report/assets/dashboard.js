@@ -16,7 +16,8 @@
     to: null,
     metric: 'net',
     journeyBrand: null,
-    journeyMode: null
+    journeyMode: null,
+    population: null    // 'organic' | 'invited' | 'all'; null: organic where the split exists
   };
 
   var BRAND_COLORS = ['#0b5cad', '#e8832a', '#7b4fb0', '#2a9d8f', '#c2185b', '#8d6e63', '#5c6bc0', '#7f8c8d'];
@@ -140,13 +141,15 @@
   }
 
   // ---------------------------------------------------------------- aggregation
-  function factRows(mask) {
+  // population: 'all' for both; default the population chosen in the filters.
+  function factRows(mask, population) {
     var f = D.facts, out = [];
     if (!f) return out;
     var bOn = D.brands.map(function (b) { return brandOn(b.name); });
     var sOn = D.sources.map(function (s) { return sourceOn(s); });
+    var pop = population || currentPopulation();
     for (var i = 0; i < f.t.length; i++) {
-      if (mask[f.t[i]] && bOn[f.b[i]] && sOn[f.s[i]]) out.push(i);
+      if (mask[f.t[i]] && bOn[f.b[i]] && sOn[f.s[i]] && populationOn(f.p ? f.p[i] : 0, pop)) out.push(i);
     }
     return out;
   }
@@ -247,6 +250,7 @@
     byId('sentiment-metric').addEventListener('change', function (e) { state.metric = e.target.value; renderSentiment(); });
     byId('journey-brand').addEventListener('change', function (e) { state.journeyBrand = e.target.value; renderJourney(); });
     byId('journey-mode').addEventListener('change', function (e) { state.journeyMode = e.target.value; renderJourney(); });
+    byId('filter-population').addEventListener('change', function (e) { state.population = e.target.value; update(); });
   }
   function defaultPeriod() {
     var last = D.meta.last_day, asOf = D.meta.as_of;
@@ -466,6 +470,7 @@
     var comp = {};
     for (var i = 0; i < a.t.length; i++) {
       if (!mask[a.t[i]] || !sOn[a.s[i]] || !brandOn(D.brands[a.b[i]].name)) continue;
+      if (!populationOn(a.p ? a.p[i] : 0, currentPopulation())) continue;
       var target = a.b[i] === bi ? per : comp;
       var t = target[a.a[i]] || (target[a.a[i]] = { n: 0, sc: 0, neg: 0, pos: 0, ss: 0, r: 0, gs: 0, unhappy: 0 });
       ['n', 'sc', 'neg', 'pos', 'ss', 'r', 'gs', 'unhappy'].forEach(function (k) { t[k] += a[k][i]; });
@@ -732,7 +737,10 @@
   function renderExamples() {
     var wrap = clear(byId('examples-list')), E = D.negative_examples, p = current.period;
     if (sectionNote('section-examples', E && E.status === 'ok' ? null : E)) return;
-    var list = E.rows.filter(function (m) { return brandOn(m.brand) && sourceOn(m.source) && m.day >= p.from && m.day <= p.to; });
+    var list = E.rows.filter(function (m) {
+      return brandOn(m.brand) && sourceOn(m.source) && m.day >= p.from && m.day <= p.to &&
+        populationOn(m.population === 'invited' ? 1 : 0, currentPopulation());
+    });
     if (!list.length) { wrap.appendChild(el('div', { class: 'empty', style: 'height:60px', text: 'No negative mentions in the selection.' })); return; }
     list.slice(0, 9).forEach(function (m) { wrap.appendChild(mentionCard(m, true)); });
   }
@@ -741,14 +749,17 @@
   function update() {
     var p = period();
     syncPeriodInputs();
+    syncPopulationFilter();
     var mask = dayMask(p.from, p.to);
     var rows = factRows(mask);
     var prev = p.prevFrom ? totals(factRows(dayMask(p.prevFrom, p.prevTo))) : null;
     current = { period: p, mask: mask, rows: rows, granularity: displayGranularity(p) };
     var cur = totals(rows);
     var all = D.facts ? D.facts.n.reduce(function (s, v) { return s + v; }, 0) : 0;
-    byId('filter-summary').textContent = fmtInt(cur.n) + ' of ' + fmtInt(all) + ' mentions · ' + fmtDate(p.from) + ' – ' + fmtDate(p.to);
+    byId('filter-summary').textContent = fmtInt(cur.n) + ' of ' + fmtInt(all) + ' mentions' +
+      (hasInvited() ? ' (' + POPULATIONS[currentPopulation()] + ')' : '') + ' · ' + fmtDate(p.from) + ' – ' + fmtDate(p.to);
     renderKpis(cur, prev, p);
+    renderInvitedKpi(p);
     renderSentiment();
     renderVolume();
     renderGrades();
@@ -757,6 +768,7 @@
     renderAlerts();
     renderSourceHealth();
     renderExamples();
+    renderProvenance();
     document.body.setAttribute('data-rendered', String((Number(document.body.getAttribute('data-rendered')) || 0) + 1));
   }
   function applyData(next) {
@@ -765,6 +777,60 @@
     buildFilters();
     renderHeader();
     update();
+  }
+
+  // ---------------------------------------------------------------- organic and invited reviews
+  // Where the sources label reviews the company asked for, every figure shows the organic
+  // population by default (docs/provenance.md); the invited share and the invited reviews'
+  // own figures stand beside it in the KPI row and the "Organic and invited reviews" card.
+  var POPULATIONS = { organic: 'organic reviews', invited: 'invited reviews', all: 'organic and invited' };
+  function hasInvited() { return (D.meta.invited || 0) > 0; }
+  function currentPopulation() { return hasInvited() ? (state.population || 'organic') : 'all'; }
+  function populationOn(p, population) {
+    return population === 'all' || (population === 'invited' ? p === 1 : p !== 1);
+  }
+  function syncPopulationFilter() {
+    byId('filter-population-group').hidden = !hasInvited();
+    byId('filter-population').value = currentPopulation();
+  }
+  function renderInvitedKpi(p) {
+    if (!hasInvited()) return;
+    var share = function (rows) {
+      var f = D.facts, n = 0, inv = 0;
+      rows.forEach(function (i) { n += f.n[i]; if (f.p[i] === 1) inv += f.n[i]; });
+      return n ? inv / n : null;
+    };
+    var cur = share(factRows(dayMask(p.from, p.to), 'all'));
+    var prev = p.prevFrom ? share(factRows(dayMask(p.prevFrom, p.prevTo), 'all')) : null;
+    var delta = cur !== null && prev !== null ? cur - prev : null;
+    byId('kpis').appendChild(kpi('kpi-invited', 'Invited share', fmtPct(cur, 1), delta, null,
+      delta !== null ? fmtSigned(100 * delta, 1) + ' pts vs previous period' : 'of the reviews in the period, per week below'));
+  }
+  function renderProvenance() {
+    var div = byId('chart-provenance');
+    if (sectionNote('section-provenance', D.provenance || { status: 'missing' })) { showEmpty(div, 'No invited reviews.'); return; }
+    var rows = factRows(current.mask, 'all'), f = D.facts, per = {};
+    if (!rows.length) { showEmpty(div, 'No mentions match the filters.'); return; }
+    var g = current.granularity === 'month' ? 'month' : 'week';
+    rows.forEach(function (i) {
+      var k = displayKey(dayIso[f.t[i]], g), w = per[k] || (per[k] = { n: 0, inv: 0, osc: 0, oneg: 0, isc: 0, ineg: 0 });
+      w.n += f.n[i];
+      if (f.p[i] === 1) { w.inv += f.n[i]; w.isc += f.sc[i]; w.ineg += f.neg[i]; } else { w.osc += f.sc[i]; w.oneg += f.neg[i]; }
+    });
+    var x = Object.keys(per).sort(), pct = function (a, b) { return b ? 100 * a / b : null; };
+    var line = function (name, y, color, dash) {
+      return { type: 'scatter', mode: x.length > 40 ? 'lines' : 'lines+markers', name: name, x: x, y: y, connectgaps: false,
+        line: { color: color, width: 2, dash: dash }, hovertemplate: name + ': %{y:.1f}%<extra></extra>' };
+    };
+    plot(div, [
+      { type: 'bar', name: 'Invited share of reviews', x: x, y: x.map(function (k) { return pct(per[k].inv, per[k].n); }),
+        customdata: x.map(function (k) { return [per[k].inv, per[k].n]; }), marker: { color: '#c9d6e8' },
+        hovertemplate: 'invited: %{y:.1f}% (%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>' },
+      line('Organic: % negative', x.map(function (k) { return pct(per[k].oneg, per[k].osc); }), NEG, 'solid'),
+      line('Invited: % negative', x.map(function (k) { return pct(per[k].ineg, per[k].isc); }), '#0b5cad', 'dot'),
+      line('Both mixed: % negative', x.map(function (k) { return pct(per[k].oneg + per[k].ineg, per[k].osc + per[k].isc); }), '#7d8896', 'dash')
+    ], { xaxis: { type: 'date' },
+      yaxis: { range: [0, 100], ticksuffix: '%' }, bargap: 0.2, hovermode: 'x unified' });
   }
 
   // Served by `klantstem dashboard`: poll for fresh aggregates and keep the filters.
