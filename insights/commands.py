@@ -115,7 +115,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         ("benchmark", report.benchmark_report, "own brand and competitors side by side per aspect", ("metric",)),
         ("drivers", report.drivers_report, "key drivers: which aspect fix raises the review grade most", ("brand",)),
         ("blind-spots", report.blind_spots_report, "what unhappy customers say in public but not in the survey, and back", ("limit",)),
-        ("emerging", report.emerging_report, "terms rising in negative mentions this week", ("brand",)),
+        ("emerging", report.emerging_report, "terms rising in organic negative mentions this week", ("brand",)),
     ):
         action = actions.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
         add_config_arg(action)

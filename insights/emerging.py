@@ -1,4 +1,4 @@
-"""Emerging topics: terms whose share of a brand's negative mentions rose this week.
+"""Emerging topics: terms whose share of a brand's organic negative mentions rose this week.
 
 Per brand, the window is the last ``window_days`` days up to ``as_of`` and the baseline the
 ``baseline_days`` before it. For every term (stem or two-word phrase) found in at least
@@ -14,6 +14,11 @@ Per brand, the window is the last ``window_days`` days up to ``as_of`` and the b
 A term emerges when q <= ``max_q`` and the share at least ``min_lift`` times the baseline.
 A share, not a count, so a week with more negative mentions overall (the spike alert's
 business) does not make every term emerge: what rises is the *topic* of the complaints.
+
+Organic mentions only (``population = 'organic'``, docs/provenance.md): reviews the company
+invited come in campaigns, and their complaints are about what the invitation follows (the
+delivery, the app); a campaign that starts would make those topics "emerge" and one that
+stops would hide a topic that is really rising.
 """
 
 from __future__ import annotations
@@ -66,7 +71,7 @@ def compute_emerging(
             """
             SELECT brand, count(*) FILTER (WHERE day >= $ws), count(*) FILTER (WHERE day < $ws)
             FROM mentions_scored
-            WHERE sentiment = 'neg' AND day BETWEEN $bs AND $as_of
+            WHERE sentiment = 'neg' AND population = 'organic' AND day BETWEEN $bs AND $as_of
             GROUP BY brand
             """,
             params,
@@ -79,7 +84,7 @@ def compute_emerging(
                count(*) FILTER (WHERE ms.day < $ws)  AS k0
         FROM mention_terms AS mt
         JOIN mentions_scored AS ms USING (mention_id)
-        WHERE ms.sentiment = 'neg' AND ms.day BETWEEN $bs AND $as_of
+        WHERE ms.sentiment = 'neg' AND ms.population = 'organic' AND ms.day BETWEEN $bs AND $as_of
         GROUP BY ms.brand, mt.term
         HAVING count(*) FILTER (WHERE ms.day >= $ws) >= $min_mentions
         ORDER BY ms.brand, mt.term

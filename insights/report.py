@@ -183,19 +183,21 @@ def drivers_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) -> 
 def blind_spots_report(con: duckdb.DuckDBPyConnection, limit: int = 10) -> str:
     aspects = con.execute(
         """SELECT aspect_label, share_public, share_survey, z, direction_label, public_examples, survey_examples,
-                  public_negative_mentions, survey_unhappy_answers
+                  public_negative_mentions, survey_unhappy_answers, invited_negative_mentions
            FROM blind_spot_aspects ORDER BY z DESC NULLS LAST, position"""
     ).fetchall()
     if not aspects or not aspects[0][7] or not aspects[0][8]:
         n_pub = aspects[0][7] if aspects else 0
         n_srv = aspects[0][8] if aspects else 0
-        return (f"Te weinig om te vergelijken: {n_pub} negatieve publieke vermeldingen van het eigen merk, "
+        return (f"Te weinig om te vergelijken: {n_pub} negatieve organische vermeldingen van het eigen merk, "
                 f"{n_srv} ontevreden enquête-antwoorden (score 0-6). Importeer een enquête met "
                 "`klantstem survey import BESTAND` en draai `klantstem insights refresh`.")
     out = [
         "Blinde vlekken: wat ontevreden klanten publiek zeggen maar niet in de enquête, en omgekeerd.",
-        f"Publiek: {aspects[0][7]} negatieve vermeldingen van het eigen merk; enquête: {aspects[0][8]} "
-        "antwoorden met score 0-6.",
+        f"Publiek: {aspects[0][7]} negatieve organische vermeldingen van het eigen merk; enquête: {aspects[0][8]} "
+        "antwoorden met score 0-6."
+        + (f" {aspects[0][9]} negatieve reviews op uitnodiging van het bedrijf tellen niet mee "
+           "(zie blind_spot_aspects.share_invited)." if aspects[0][9] else ""),
         "",
         table(
             ["Aspect", "Publiek", "Enquête", "z", "Conclusie"],
@@ -240,8 +242,8 @@ def emerging_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) ->
     if not rows:
         latest = con.execute("SELECT max(as_of) FROM insight_runs").fetchall()[0][0]
         when = f" (berekend voor {latest})" if latest else ""
-        return f"Geen opkomende onderwerpen in negatieve vermeldingen{when}."
-    out = [f"Opkomende onderwerpen in negatieve vermeldingen, week {rows[0][11]} t/m {rows[0][0]}:", ""]
+        return f"Geen opkomende onderwerpen in organische negatieve vermeldingen{when}."
+    out = [f"Opkomende onderwerpen in organische negatieve vermeldingen, week {rows[0][11]} t/m {rows[0][0]}:", ""]
     out.append(
         table(
             ["Merk", "Term", "Deze week", "Aandeel", "Basis", "x", "q"],

@@ -362,10 +362,14 @@ def _blind_spots(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any
         # The z-test per journey step without the examples (a warehouse whose views predate
         # blind_spot_aspect_stats has the same columns in blind_spot_aspects).
         stats = "blind_spot_aspect_stats" if "blind_spot_aspect_stats" in rel else "blind_spot_aspects"
+        # Invited reviews beside the comparison (views from before the provenance split lack them).
+        invited = ("invited_negative_mentions, invited_mentions, share_invited"
+                   if _has_column(con, stats, "share_invited") else
+                   "0 AS invited_negative_mentions, 0 AS invited_mentions, NULL AS share_invited")
         aspects = _records(
             con,
             f"""SELECT aspect, aspect_label, position, public_negative_mentions, public_mentions, share_public,
-                       survey_unhappy_answers, survey_answers, share_survey, difference, z, direction
+                       survey_unhappy_answers, survey_answers, share_survey, difference, z, direction, {invited}
                 FROM {stats}
                 ORDER BY position, aspect""",
         )
@@ -389,7 +393,8 @@ def _blind_spots(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any
         return section("empty", "Blind spots compare unhappy customers on both sides: they need negative "
                        "public mentions of the own brand and survey answers scoring 0-6 "
                        f"(now {public or 0} and {unhappy or 0}; {RUN_INSIGHTS}).")
-    return section(aspects=aspects, terms=terms, public_negative=public, survey_unhappy=unhappy)
+    return section(aspects=aspects, terms=terms, public_negative=public, survey_unhappy=unhappy,
+                   invited_negative=aspects[0]["invited_negative_mentions"] or 0)
 
 
 def _short(text: str | None) -> str:

@@ -287,6 +287,7 @@ def test_invited_reviews_stand_beside_the_organic_default(browser, tmp_path: Pat
         assert w.kpi("invited") == f"{100 * invited / total:.1f}%"
         assert w.traces("chart-provenance", "barlayer") == 1, "the invited share per week"
         assert w.traces("chart-provenance", "scatterlayer") == 3, "organic, invited and mixed negative share"
+        assert w.traces("chart-blind", "barlayer") == 3, "organic public, survey, and invited reviews beside them"
 
         w.page.select_option("#filter-population", "invited")
         assert w.kpi("mentions") == fmt(invited)

@@ -87,3 +87,14 @@ def test_without_labels_there_is_no_split_and_the_section_says_why(tmp_path: Pat
     assert set(data["facts"]["p"]) == {0}
     assert data["provenance"]["status"] == "empty"
     assert "Trustpilot" in data["provenance"]["note"]
+
+
+def test_blind_spots_compare_organic_reviews_with_the_survey_and_count_invited_ones_beside(warehouse: Path) -> None:
+    data = load_payload(warehouse, brands=BRANDS, as_of=AS_OF)
+    b = data["blind_spots"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        negative = dict(con.execute("SELECT population, count(*) FROM mentions_scored "
+                                    "WHERE brand = 'Snelkoop' AND sentiment = 'neg' GROUP BY ALL").fetchall())
+    assert b["public_negative"] == negative["organic"]
+    assert b["invited_negative"] == negative["invited"] > 0
+    assert all(0 <= (a["share_invited"] or 0) <= 1 for a in b["aspects"])

@@ -635,14 +635,17 @@
     if (sectionNote('section-blind', B)) { showEmpty(div, 'No blind spots yet.'); return; }
     var rows = B.aspects.slice().sort(function (a, b) { return b.position - a.position; });
     var label = function (r) { return esc(r.aspect_label) + (r.direction === 'public_not_survey' ? ' ◀' : r.direction === 'survey_not_public' ? ' ▶' : ''); };
+    var invited = B.invited_negative ? [{ type: 'bar', orientation: 'h', name: 'Invited reviews: negative (' + fmtInt(B.invited_negative) + ', not compared)',
+      y: rows.map(label), x: rows.map(function (r) { return 100 * (r.share_invited || 0); }), customdata: rows.map(function (r) { return r.invited_mentions; }),
+      marker: { color: '#9fb8d8' }, hovertemplate: '%{y}: %{x:.1f}% of negative invited reviews (%{customdata:,})<extra></extra>' }] : [];
     plot(div, [
-      { type: 'bar', orientation: 'h', name: 'Public: negative mentions (' + fmtInt(B.public_negative) + ')', y: rows.map(label),
+      { type: 'bar', orientation: 'h', name: (B.invited_negative ? 'Public, organic' : 'Public') + ': negative mentions (' + fmtInt(B.public_negative) + ')', y: rows.map(label),
         x: rows.map(function (r) { return 100 * (r.share_public || 0); }), customdata: rows.map(function (r) { return r.public_mentions; }),
         marker: { color: '#0b5cad' }, hovertemplate: '%{y}: %{x:.1f}% of negative public mentions (%{customdata:,})<extra></extra>' },
       { type: 'bar', orientation: 'h', name: 'Survey: scores 0–6 (' + fmtInt(B.survey_unhappy) + ')', y: rows.map(label),
         x: rows.map(function (r) { return 100 * (r.share_survey || 0); }), customdata: rows.map(function (r) { return r.survey_answers; }),
         marker: { color: '#e8832a' }, hovertemplate: '%{y}: %{x:.1f}% of unhappy survey answers (%{customdata:,})<extra></extra>' }
-    ], { barmode: 'group', bargap: 0.25, xaxis: { ticksuffix: '%', title: { text: 'share that mentions the step (◀ public only, ▶ survey only: significant)' } },
+    ].concat(invited), { barmode: 'group', bargap: 0.25, xaxis: { ticksuffix: '%', title: { text: 'share that mentions the step (◀ public only, ▶ survey only: significant)' } },
       margin: { l: 10, t: 10 }, legend: { orientation: 'h', y: -0.2 } });
     ['public_not_survey', 'survey_not_public'].forEach(function (dir) {
       var col = el('div', null, [el('h3', { text: DIRECTIONS[dir] })]);

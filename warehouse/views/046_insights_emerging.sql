@@ -1,6 +1,7 @@
--- Emerging topics: terms and phrases whose share of a brand's negative mentions rose
+-- Emerging topics: terms and phrases whose share of a brand's organic negative mentions rose
 -- significantly in the last week versus the weeks before (computed by the insights refresh
--- into emerging_terms; this view shows the latest as_of, significant rows, with examples).
+-- into emerging_terms, insights/emerging.py; this view shows the latest as_of, significant
+-- rows, with organic examples).
 CREATE OR REPLACE VIEW emerging_topics AS
 WITH latest AS (
     SELECT * FROM emerging_terms
@@ -11,7 +12,7 @@ WITH latest AS (
     FROM latest AS l
     JOIN mention_terms AS mt ON mt.term = l.term
     JOIN mentions_scored AS ms ON ms.mention_id = mt.mention_id AND ms.brand = l.brand
-    WHERE ms.sentiment = 'neg' AND ms.day BETWEEN l.window_start AND l.as_of
+    WHERE ms.sentiment = 'neg' AND ms.population = 'organic' AND ms.day BETWEEN l.window_start AND l.as_of
     GROUP BY l.brand, l.term
 )
 SELECT
