@@ -83,6 +83,9 @@ def mentions_table(rng: np.random.Generator, pool: pa.Array, first_id: int, publ
             "author": pa.nulls(n, pa.string()),
             "reply": pa.nulls(n, pa.string()),
             "fetched_at": ts,
+            "provenance": pa.nulls(n, pa.string()),
+            "verification": pa.nulls(n, pa.string()),
+            "provenance_raw": pa.nulls(n, pa.string()),
         }
     ).cast(MENTION_SCHEMA)
 

@@ -210,7 +210,7 @@ def build_warehouse(
                    CASE WHEN tone = 'neg' AND u_text < 0.4 THEN 'Vervelend om te horen, we nemen contact met u op.' END,
                    published_at + INTERVAL 1 HOUR, now(), now()
             FROM gen
-            ON CONFLICT DO NOTHING
+            WHERE md5(source || ':' || 'syn-' || $seed || '-' || i) NOT IN (SELECT mention_id FROM mentions)
             """,
             {"seed": seed},
         )

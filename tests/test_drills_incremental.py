@@ -179,9 +179,11 @@ def test_views_of_a_warehouse_that_was_migrated_before_004_are_filled_on_upgrade
                      "unkeyed_fallback_ids"):
             con.execute(f"DROP TABLE {name}")
         for table_name, column in (("mentions", "provenance"), ("mentions", "verification"),
-                                   ("mentions", "provenance_raw"), ("crawl_runs", "note")):  # migrations 030, 032
+                                   ("mentions", "provenance_raw"), ("crawl_runs", "note"),
+                                   ("mentions", "id_hash")):  # migrations 030, 032, 041
             con.execute(f"ALTER TABLE {table_name} DROP COLUMN {column}")
         con.execute("DELETE FROM schema_migrations WHERE version >= 4")  # and the later ones
         migrate(con)
         assert_views_match_reference(con)
         assert con.execute("SELECT sum(volume) FROM daily_sentiment WHERE source = 'all'").fetchall() == [(2,)]
+        assert "id_hash" in [r[0] for r in con.execute("DESCRIBE current_scores").fetchall()]
