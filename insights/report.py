@@ -22,6 +22,10 @@ BENCHMARK_METRICS = {
 }
 
 
+INVITED_NOTE = ("Alle cijfers zijn van organische reviews; reviews op uitnodiging van het bedrijf staan "
+                "ernaast (Uitgenodigd), zodat een uitnodigingscampagne ze niet kleurt (docs/provenance.md).")
+
+
 def pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
@@ -50,7 +54,7 @@ def aspects_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) -> 
     where, params = _brand_filter(brand)
     rows = con.execute(
         f"""SELECT brand, own, aspect_label, mentions, importance, share_negative, mean_score, rated,
-                   mean_grade, share_unhappy
+                   mean_grade, share_unhappy, invited_mentions, invited_share_negative
             FROM aspect_performance {where}
             ORDER BY own DESC, brand, importance DESC, position""",
         params,
@@ -62,16 +66,21 @@ def aspects_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) -> 
         mine = [r for r in rows if r[0] == name]
         title = f"{name}{' (eigen merk)' if mine[0][1] else ''}"
         out.append(title)
+        invited = any(r[10] for r in mine)  # beside the organic figures where the sources label invitations
         out.append(
             table(
-                ["Aspect", "Vermeldingen", "Belang", "Negatief", "Gem. score", "Met cijfer", "Gem. cijfer", "Ontevreden"],
-                [[r[2], r[3], pct(r[4]), pct(r[5]), num(r[6]), r[7], num(r[8], 1), pct(r[9])] for r in mine],
-                right=range(1, 8),
+                ["Aspect", "Vermeldingen", "Belang", "Negatief", "Gem. score", "Met cijfer", "Gem. cijfer", "Ontevreden",
+                 *(["Uitgenodigd", "Uitg. negatief"] if invited else [])],
+                [[r[2], r[3], pct(r[4]), pct(r[5]), num(r[6]), r[7], num(r[8], 1), pct(r[9]),
+                  *([r[10], pct(r[11])] if invited else [])] for r in mine],
+                right=range(1, 10 if invited else 8),
             )
         )
         out.append("")
     out.append("Belang = aandeel van de vermeldingen van het merk dat het aspect noemt; "
                "ontevreden = cijfer 6 of lager bij wie het aspect noemt.")
+    if any(r[10] for r in rows):
+        out.append(INVITED_NOTE)
     return "\n".join(out)
 
 
@@ -80,7 +89,7 @@ def grades_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) -> s
     summary = con.execute(
         f"""SELECT brand, own, source, responses, mean_grade, level_of_mean, nps, share_promoters,
                    share_passives, share_detractors, share_below_basics, share_basics,
-                   share_customer_focused, share_delight
+                   share_customer_focused, share_delight, invited_responses, invited_nps
             FROM satisfaction_summary {where}
             ORDER BY own DESC, brand, source = 'all' DESC, source = 'survey', source""",
         params,
@@ -92,17 +101,20 @@ def grades_report(con: duckdb.DuckDBPyConnection, brand: str | None = None) -> s
             ORDER BY brand, source, grade""",
         params,
     ).fetchall()
+    invited = any(r[14] for r in summary)
     out = [
         "Cijfers 1-10 (sterren: 1=2, 2=4, 3=6, 4=8, 5=10). NPS: promotors 9-10, passief 7-8, criticasters 0-6.",
         "Niveaus: onder de basis 1-5, basis op orde 6, klantgericht 7-8, enthousiasmerend 9-10.",
         "",
         table(
             ["Merk", "Bron", "Aantal", "Gem.", "Niveau (gem.)", "NPS", "Promotor", "Passief", "Criticaster",
-             "Onder basis", "Basis", "Klantgericht", "Enthousiast"],
+             "Onder basis", "Basis", "Klantgericht", "Enthousiast", *(["Uitgenodigd", "NPS uitg."] if invited else [])],
             [[r[0] + (" *" if r[1] else ""), SOURCE_LABELS.get(r[2], r[2]), r[3], num(r[4], 1), r[5], num(r[6], 0), pct(r[7]), pct(r[8]),
-              pct(r[9]), pct(r[10]), pct(r[11]), pct(r[12]), pct(r[13])] for r in summary],
-            right=[2, 3, 5, 6, 7, 8, 9, 10, 11, 12],
+              pct(r[9]), pct(r[10]), pct(r[11]), pct(r[12]), pct(r[13]), *([r[14], num(r[15], 0)] if invited else [])]
+             for r in summary],
+            right=[2, 3, 5, 6, 7, 8, 9, 10, 11, 12, *([13, 14] if invited else [])],
         ),
+        *([INVITED_NOTE] if invited else []),
         "",
         "Verdeling (publieke reviews, alle bronnen; enquête apart):",
     ]

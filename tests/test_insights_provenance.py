@@ -96,3 +96,24 @@ def test_the_blind_spot_report_says_which_reviews_it_compared(config: MonitorCon
         text = blind_spots_report(con)
     assert "Publiek: 6 negatieve organische vermeldingen" in text
     assert "3 negatieve reviews op uitnodiging van het bedrijf tellen niet mee" in text
+
+
+def test_the_grade_and_aspect_reports_show_invited_reviews_beside_the_organic_figures(
+        config: MonitorConfig) -> None:  # noqa: F811
+    from insights.report import INVITED_NOTE, aspects_report, grades_report
+    from warehouse.connection import connect
+
+    rows = [row(f"o{i}", title=None, text="Bezorging was traag.", rating=1, rating_normalised=0.0, **ORGANIC)
+            for i in range(4)]
+    rows += [row(f"i{i}", title=None, text="Bezorging was snel, top.", rating=5, rating_normalised=1.0, **INVITED)
+             for i in range(6)]
+    load(config, *rows, labels={r["external_id"]: "neg" if r["external_id"][0] == "o" else "pos" for r in rows})
+    refresh_insights(config, FakeScorer(), as_of=AS_OF)
+    with connect(config.warehouse.path, read_only=True) as con:
+        grades, aspects = grades_report(con), aspects_report(con)
+    line = next(x for x in grades.splitlines() if x.startswith("Snelkoop") and "alle reviews" in x)
+    assert line.split()[4:6] == ["4", "2.0"], "4 organic reviews, mean grade 2 (1 star)"
+    assert line.split()[-2:] == ["6", "100"], "6 invited ones beside them, NPS +100"
+    assert INVITED_NOTE in grades and INVITED_NOTE in aspects
+    delivery = next(x for x in aspects.splitlines() if x.startswith("Bezorging"))
+    assert delivery.split()[1] == "4" and delivery.split()[-2:] == ["6", "0%"]
