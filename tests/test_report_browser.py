@@ -271,6 +271,15 @@ def test_invited_reviews_stand_beside_the_organic_default(browser, tmp_path: Pat
     path = tmp_path / "invited.duckdb"
     build_warehouse(path, mentions=3000, days=120, end=AS_OF)
     invite(path)
+    with connect(path) as con:  # the campaign ended: what the invitations_stopped rule records
+        con.execute("""INSERT INTO alerts (rule, brand, source, status, window_kind, window_start, window_end,
+                           episode_start, first_fired_at, last_fired_at, volume, observed, expected, baseline_volume,
+                           p_value, test, severity, peak_severity, notified_severity, evaluations, recovery_notified,
+                           sample_mention_ids, top_terms, created_at, updated_at)
+                       SELECT 'invitations_stopped', 'Snelkoop', 'all', 'open', 'daily', t - INTERVAL 7 DAY, t,
+                              t - INTERVAL 7 DAY, t, t, 0, 0, 12, 300, 1e-5, 'poisson', 12, 12, 12, 1, false, [], [],
+                              now(), now()
+                       FROM (SELECT TIMESTAMPTZ '2026-11-24 06:00:00+01' AS t)""")
     out = tmp_path / "report.html"
     write_report(path, out, brands=BRANDS, as_of=AS_OF)
     last90 = AS_OF - timedelta(days=89)
@@ -288,6 +297,8 @@ def test_invited_reviews_stand_beside_the_organic_default(browser, tmp_path: Pat
         assert w.traces("chart-provenance", "barlayer") == 1, "the invited share per week"
         assert w.traces("chart-provenance", "scatterlayer") == 3, "organic, invited and mixed negative share"
         assert w.traces("chart-blind", "barlayer") == 3, "organic public, survey, and invited reviews beside them"
+        stopped = w.page.inner_text("#alerts-list")
+        assert "Invitation flow stopped · Snelkoop" in stopped and "0 invited reviews (usually 12)" in stopped
 
         w.page.select_option("#filter-population", "invited")
         assert w.kpi("mentions") == fmt(invited)
