@@ -172,9 +172,8 @@ def load_staged(config: MonitorConfig) -> list[FileLoad]:
     once its rows are committed, so a crash between the two at worst loads it again
     (idempotent), never loses it.
 
-    One connection serves the whole step: closing a connection checkpoints, and DuckDB then
-    rewrites every primary-key index a transaction touched, at a cost that grows with the
-    history - once per step, not once per file."""
+    One connection serves the whole step: closing a connection checkpoints, once per step
+    rather than once per file."""
     path, timeout = _warehouse(config)
     loads: list[FileLoad] = []
     files = staged_files(config)

@@ -125,7 +125,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         ("drivers", report.drivers_report, "key drivers: which aspect fix raises the review grade most",
          ("brand", "language")),
         ("blind-spots", report.blind_spots_report, "what unhappy customers say in public but not in the survey, and back", ("limit",)),
-        ("emerging", report.emerging_report, "terms rising in negative mentions this week", ("brand", "language")),
+        ("emerging", report.emerging_report, "terms rising in organic negative mentions this week", ("brand", "language")),
         ("languages", languages_report, "per brand and language: mentions, share with a journey step, sentiment, grades",
          ("brand",)),
     ):

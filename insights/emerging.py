@@ -1,4 +1,4 @@
-"""Emerging topics: terms whose share of a brand's negative mentions rose this week.
+"""Emerging topics: terms whose share of a brand's organic negative mentions rose this week.
 
 Per brand and language (the lists that read the texts: a French stem is compared with
 French complaints only), the window is the last ``window_days`` days up to ``as_of`` and the baseline the
@@ -15,6 +15,11 @@ French complaints only), the window is the last ``window_days`` days up to ``as_
 A term emerges when q <= ``max_q`` and the share at least ``min_lift`` times the baseline.
 A share, not a count, so a week with more negative mentions overall (the spike alert's
 business) does not make every term emerge: what rises is the *topic* of the complaints.
+
+Organic mentions only (``population = 'organic'``, docs/provenance.md): reviews the company
+invited come in campaigns, and their complaints are about what the invitation follows (the
+delivery, the app); a campaign that starts would make those topics "emerge" and one that
+stops would hide a topic that is really rising.
 """
 
 from __future__ import annotations
@@ -69,7 +74,7 @@ def compute_emerging(
             SELECT ms.brand, t.language, count(*) FILTER (WHERE ms.day >= $ws), count(*) FILTER (WHERE ms.day < $ws)
             FROM mentions_scored AS ms
             JOIN insight_tagged AS t USING (mention_id)
-            WHERE ms.sentiment = 'neg' AND ms.day BETWEEN $bs AND $as_of
+            WHERE ms.sentiment = 'neg' AND ms.population = 'organic' AND ms.day BETWEEN $bs AND $as_of
             GROUP BY ms.brand, t.language
             """,
             params,
@@ -83,7 +88,7 @@ def compute_emerging(
         FROM mention_terms AS mt
         JOIN mentions_scored AS ms USING (mention_id)
         JOIN insight_tagged AS t USING (mention_id)
-        WHERE ms.sentiment = 'neg' AND ms.day BETWEEN $bs AND $as_of
+        WHERE ms.sentiment = 'neg' AND ms.population = 'organic' AND ms.day BETWEEN $bs AND $as_of
         GROUP BY ms.brand, t.language, mt.term
         HAVING count(*) FILTER (WHERE ms.day >= $ws) >= $min_mentions
         ORDER BY ms.brand, t.language, mt.term

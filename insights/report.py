@@ -22,6 +22,10 @@ BENCHMARK_METRICS = {
 }
 
 
+INVITED_NOTE = ("Alle cijfers zijn van organische reviews; reviews op uitnodiging van het bedrijf staan "
+                "ernaast (Uitgenodigd), zodat een uitnodigingscampagne ze niet kleurt (docs/provenance.md).")
+
+
 def pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 
@@ -52,7 +56,8 @@ def aspects_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, lan
     where, params = _brand_filter(brand, language)
     rows = con.execute(
         f"""SELECT brand, own, aspect_label, mentions, importance, share_negative, mean_score, rated,
-                   mean_grade, share_unhappy
+                   mean_grade, share_unhappy,
+                   {'NULL, NULL' if language else 'invited_mentions, invited_share_negative'}
             FROM {'aspect_performance_by_language' if language else 'aspect_performance'} {where}
             ORDER BY own DESC, brand, importance DESC, position""",
         params,
@@ -66,16 +71,21 @@ def aspects_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, lan
         mine = [r for r in rows if r[0] == name]
         title = f"{name}{' (eigen merk)' if mine[0][1] else ''}"
         out.append(title)
+        invited = any(r[10] for r in mine)  # beside the organic figures where the sources label invitations
         out.append(
             table(
-                ["Aspect", "Vermeldingen", "Belang", "Negatief", "Gem. score", "Met cijfer", "Gem. cijfer", "Ontevreden"],
-                [[r[2], r[3], pct(r[4]), pct(r[5]), num(r[6]), r[7], num(r[8], 1), pct(r[9])] for r in mine],
-                right=range(1, 8),
+                ["Aspect", "Vermeldingen", "Belang", "Negatief", "Gem. score", "Met cijfer", "Gem. cijfer", "Ontevreden",
+                 *(["Uitgenodigd", "Uitg. negatief"] if invited else [])],
+                [[r[2], r[3], pct(r[4]), pct(r[5]), num(r[6]), r[7], num(r[8], 1), pct(r[9]),
+                  *([r[10], pct(r[11])] if invited else [])] for r in mine],
+                right=range(1, 10 if invited else 8),
             )
         )
         out.append("")
     out.append("Belang = aandeel van de vermeldingen van het merk dat het aspect noemt; "
                "ontevreden = cijfer 6 of lager bij wie het aspect noemt.")
+    if any(r[10] for r in rows):
+        out.append(INVITED_NOTE)
     return "\n".join(out)
 
 
@@ -85,7 +95,8 @@ def grades_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, lang
     summary = con.execute(
         f"""SELECT brand, own, source, responses, mean_grade, level_of_mean, nps, share_promoters,
                    share_passives, share_detractors, share_below_basics, share_basics,
-                   share_customer_focused, share_delight
+                   share_customer_focused, share_delight,
+                   {'NULL, NULL' if language else 'invited_responses, invited_nps'}
             FROM {'satisfaction_by_language' if language else 'satisfaction_summary'} {where}
             ORDER BY own DESC, brand, source = 'all' DESC, source = 'survey', source""",
         params,
@@ -99,6 +110,7 @@ def grades_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, lang
             ORDER BY brand, source, grade""",
         params,
     ).fetchall()
+    invited = any(r[14] for r in summary)
     out = [
         *([f"Taal: {language} (publieke reviews)", ""] if language else []),
         "Cijfers 1-10 (sterren: 1=2, 2=4, 3=6, 4=8, 5=10). NPS: promotors 9-10, passief 7-8, criticasters 0-6.",
@@ -106,11 +118,13 @@ def grades_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, lang
         "",
         table(
             ["Merk", "Bron", "Aantal", "Gem.", "Niveau (gem.)", "NPS", "Promotor", "Passief", "Criticaster",
-             "Onder basis", "Basis", "Klantgericht", "Enthousiast"],
+             "Onder basis", "Basis", "Klantgericht", "Enthousiast", *(["Uitgenodigd", "NPS uitg."] if invited else [])],
             [[r[0] + (" *" if r[1] else ""), SOURCE_LABELS.get(r[2], r[2]), r[3], num(r[4], 1), r[5], num(r[6], 0), pct(r[7]), pct(r[8]),
-              pct(r[9]), pct(r[10]), pct(r[11]), pct(r[12]), pct(r[13])] for r in summary],
-            right=[2, 3, 5, 6, 7, 8, 9, 10, 11, 12],
+              pct(r[9]), pct(r[10]), pct(r[11]), pct(r[12]), pct(r[13]), *([r[14], num(r[15], 0)] if invited else [])]
+             for r in summary],
+            right=[2, 3, 5, 6, 7, 8, 9, 10, 11, 12, *([13, 14] if invited else [])],
         ),
+        *([INVITED_NOTE] if invited else []),
         "",
         "Verdeling (publieke reviews, alle bronnen; enquête apart):",
     ]
@@ -200,19 +214,21 @@ def drivers_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, lan
 def blind_spots_report(con: duckdb.DuckDBPyConnection, limit: int = 10) -> str:
     aspects = con.execute(
         """SELECT aspect_label, share_public, share_survey, z, direction_label, public_examples, survey_examples,
-                  public_negative_mentions, survey_unhappy_answers
+                  public_negative_mentions, survey_unhappy_answers, invited_negative_mentions
            FROM blind_spot_aspects ORDER BY z DESC NULLS LAST, position"""
     ).fetchall()
     if not aspects or not aspects[0][7] or not aspects[0][8]:
         n_pub = aspects[0][7] if aspects else 0
         n_srv = aspects[0][8] if aspects else 0
-        return (f"Te weinig om te vergelijken: {n_pub} negatieve publieke vermeldingen van het eigen merk, "
+        return (f"Te weinig om te vergelijken: {n_pub} negatieve organische vermeldingen van het eigen merk, "
                 f"{n_srv} ontevreden enquête-antwoorden (score 0-6). Importeer een enquête met "
                 "`klantstem survey import BESTAND` en draai `klantstem insights refresh`.")
     out = [
         "Blinde vlekken: wat ontevreden klanten publiek zeggen maar niet in de enquête, en omgekeerd.",
-        f"Publiek: {aspects[0][7]} negatieve vermeldingen van het eigen merk; enquête: {aspects[0][8]} "
-        "antwoorden met score 0-6.",
+        f"Publiek: {aspects[0][7]} negatieve organische vermeldingen van het eigen merk; enquête: {aspects[0][8]} "
+        "antwoorden met score 0-6."
+        + (f" {aspects[0][9]} negatieve reviews op uitnodiging van het bedrijf tellen niet mee "
+           "(zie blind_spot_aspects.share_invited)." if aspects[0][9] else ""),
         "",
         table(
             ["Aspect", "Publiek", "Enquête", "z", "Conclusie"],
@@ -257,8 +273,8 @@ def emerging_report(con: duckdb.DuckDBPyConnection, brand: str | None = None, la
     if not rows:
         latest = con.execute("SELECT max(as_of) FROM insight_runs").fetchall()[0][0]
         when = f" (berekend voor {latest})" if latest else ""
-        return f"Geen opkomende onderwerpen in negatieve vermeldingen{when}."
-    out = [f"Opkomende onderwerpen in negatieve vermeldingen, week {rows[0][11]} t/m {rows[0][0]}:", ""]
+        return f"Geen opkomende onderwerpen in organische negatieve vermeldingen{when}."
+    out = [f"Opkomende onderwerpen in organische negatieve vermeldingen, week {rows[0][11]} t/m {rows[0][0]}:", ""]
     out.append(
         table(
             ["Merk", "Taal", "Term", "Deze week", "Aandeel", "Basis", "x", "q"],

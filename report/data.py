@@ -10,7 +10,9 @@ command fills them, instead of failing the report.
 
 The payload is plain JSON: columnar tables (``{"t": [...], "b": [...], ...}``) where ``t``
 indexes ``days`` (the first day of each time bucket), ``b`` indexes ``brands``, ``s``
-indexes ``sources`` and ``l`` indexes ``languages`` (language groups, docs/insights.md).
+indexes ``sources`` and ``l`` indexes ``languages`` (language groups, docs/insights.md);
+``p`` is the population (0 organic, 1 invited: docs/provenance.md), so the page can show the
+organic reviews by default with the invited ones beside them.
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ def empty_payload(as_of: date | None = None, note: str | None = None) -> dict[st
     if note is not None:
         payload["status"] = section("missing", note)
         for key in ("sentiment", "grades", "survey", "aspects", "drivers", "blind_spots", "alerts",
-                    "source_health", "negative_examples", "replies"):
+                    "source_health", "negative_examples", "replies", "provenance"):
             payload[key] = section("missing", note)
     return payload
 
@@ -204,11 +206,12 @@ def collect(
     # re-evaluating the views over all mentions.
     has_grades = "mention_grades" in rel
     language, language_join = _language_column(rel)
+    population = "ms.population" if _has_column(con, "mentions_scored", "population") else "'organic'"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE report_mentions AS
         SELECT ms.mention_id, ms.brand, ms.source, ms.day, {bucket_of("ms.day")} AS t, ms.published_at,
-               ms.sentiment, ms.sentiment_score, ms.rating_normalised,
+               ms.sentiment, ms.sentiment_score, ms.rating_normalised, {population} AS population,
                {"g.grade, g.unhappy" if has_grades else "CAST(NULL AS INTEGER) AS grade, CAST(NULL AS BOOLEAN) AS unhappy"},
                {language} AS language
         FROM mentions_scored AS ms
@@ -225,7 +228,7 @@ def collect(
     grade_cols = ", ".join(f"count(*) FILTER (WHERE grade = {i}) AS g{i}" for i in range(1, 11))
     facts = _columns(
         con,
-        f"""SELECT t, brand AS b, source AS s, language AS l,
+        f"""SELECT t, brand AS b, source AS s, language AS l, CAST(population = 'invited' AS INTEGER) AS p,
                    count(*) AS n,
                    count(sentiment) AS sc,
                    count(*) FILTER (WHERE sentiment = 'neg') AS neg,
@@ -237,7 +240,7 @@ def collect(
                    {grade_cols}
             FROM report_mentions
             GROUP BY ALL
-            ORDER BY t, b, s""",
+            ORDER BY t, b, s, p""",
     )
     facts["t"] = [days(d) for d in facts["t"]]
     facts["b"] = [brand_ix(b) for b in facts["b"]]
@@ -268,6 +271,7 @@ def collect(
     payload["source_health"] = source_health(con, rel)
     payload["negative_examples"] = _negative_examples(con)
     payload["replies"] = replies_section(con, rel, date.fromisoformat(meta["as_of"]))
+    payload["provenance"] = _provenance(con, meta)
 
     # First days of the buckets as ISO strings, in index order (not sorted).
     payload["days"] = list(days.values)
@@ -313,7 +317,7 @@ def _aspects(con: duckdb.DuckDBPyConnection, rel: set[str], days: _Index, brand_
         aspects = _records(con, "SELECT aspect, label, position FROM insight_aspects ORDER BY position, aspect")
         rows = _columns(
             con,
-            f"""SELECT m.t, m.brand AS b, m.source AS s, m.language AS l, a.aspect AS a,
+            f"""SELECT m.t, m.brand AS b, m.source AS s, m.language AS l, CAST(m.population = 'invited' AS INTEGER) AS p, a.aspect AS a,
                       count(*) AS n,
                       count(a.sentiment) AS sc,
                       count(*) FILTER (WHERE a.sentiment = 'neg') AS neg,
@@ -325,7 +329,7 @@ def _aspects(con: duckdb.DuckDBPyConnection, rel: set[str], days: _Index, brand_
                FROM {judgements} AS a
                JOIN report_mentions AS m USING (mention_id)
                GROUP BY ALL
-               ORDER BY t, b, s, a""",
+               ORDER BY t, b, s, p, a""",
         )
     except duckdb.Error as exc:
         return _failed(exc, "Journey steps (aspects)")
@@ -377,10 +381,14 @@ def _blind_spots(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any
         # The z-test per journey step without the examples (a warehouse whose views predate
         # blind_spot_aspect_stats has the same columns in blind_spot_aspects).
         stats = "blind_spot_aspect_stats" if "blind_spot_aspect_stats" in rel else "blind_spot_aspects"
+        # Invited reviews beside the comparison (views from before the provenance split lack them).
+        invited = ("invited_negative_mentions, invited_mentions, share_invited"
+                   if _has_column(con, stats, "share_invited") else
+                   "0 AS invited_negative_mentions, 0 AS invited_mentions, NULL AS share_invited")
         aspects = _records(
             con,
             f"""SELECT aspect, aspect_label, position, public_negative_mentions, public_mentions, share_public,
-                       survey_unhappy_answers, survey_answers, share_survey, difference, z, direction
+                       survey_unhappy_answers, survey_answers, share_survey, difference, z, direction, {invited}
                 FROM {stats}
                 ORDER BY position, aspect""",
         )
@@ -404,7 +412,8 @@ def _blind_spots(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any
         return section("empty", "Blind spots compare unhappy customers on both sides: they need negative "
                        "public mentions of the own brand and survey answers scoring 0-6 "
                        f"(now {public or 0} and {unhappy or 0}; {RUN_INSIGHTS}).")
-    return section(aspects=aspects, terms=terms, public_negative=public, survey_unhappy=unhappy)
+    return section(aspects=aspects, terms=terms, public_negative=public, survey_unhappy=unhappy,
+                   invited_negative=aspects[0]["invited_negative_mentions"] or 0)
 
 
 def _short(text: str | None) -> str:
@@ -414,7 +423,7 @@ def _short(text: str | None) -> str:
 
 _EXAMPLE_COLUMNS = f"""
     m.mention_id, m.brand, m.source, r.day, m.title, left(m.text, {EXAMPLE_CHARS}) AS text,
-    length(m.text) > {EXAMPLE_CHARS} AS truncated, m.url, m.rating, m.rating_max, r.sentiment
+    length(m.text) > {EXAMPLE_CHARS} AS truncated, m.url, m.rating, m.rating_max, r.sentiment, r.population
 """
 
 
@@ -433,8 +442,7 @@ def _alerts(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
         return section("missing", f"No alerts table yet: {RUN_ALERTS}.")
     try:
         # `note` (source health's reason) arrived with migration 021; older warehouses lack it.
-        has_note = bool(con.execute("SELECT count(*) FROM information_schema.columns "
-                                    "WHERE table_name = 'alerts' AND column_name = 'note'").fetchall()[0][0])
+        has_note = _has_column(con, "alerts", "note")
         rows = _records(
             con,
             f"""SELECT alert_id, rule, brand, source, status, window_kind, {"note" if has_note else "'' AS note"},
@@ -531,3 +539,20 @@ def _negative_examples(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     if not rows:
         return section("empty", "No negative mentions (or none scored yet).")
     return section(rows=[_example(r) for r in rows])
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+                            [relation, column]).fetchall()[0][0])
+
+
+def _provenance(con: duckdb.DuckDBPyConnection, meta: dict[str, Any]) -> dict[str, Any]:
+    """Whether the split between organic and invited reviews exists in this warehouse: where it
+    does, the page shows the organic population by default, the invited one beside it and the
+    invited share per week (its figures come from ``facts``, split by ``p``)."""
+    invited = _count(con, "SELECT count(*) FROM report_mentions WHERE population = 'invited'")
+    meta["invited"] = invited
+    if not invited:
+        return section("empty", "No invited reviews: none of the sources labels which reviews the company "
+                       "asked for (Trustpilot does), so every figure counts all mentions (docs/provenance.md).")
+    return section()

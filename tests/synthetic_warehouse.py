@@ -218,6 +218,7 @@ def build_warehouse(
                    NULL AS provenance_raw,
                    md5(source || ':' || 'syn-' || $seed || '-' || i) AS mention_id, tone, u_score, u_scored
             FROM gen
+            WHERE md5(source || ':' || 'syn-' || $seed || '-' || i) NOT IN (SELECT mention_id FROM mentions)
             """,
             {"seed": seed},
         )

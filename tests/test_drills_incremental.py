@@ -174,6 +174,7 @@ def test_views_of_a_warehouse_that_was_migrated_before_004_are_filled_on_upgrade
             con.execute(f"DROP TABLE {name}")
         for table_name, column in (("mentions", "provenance"), ("mentions", "verification"),
                                    ("mentions", "provenance_raw"), ("crawl_runs", "note"),  # migrations 030, 032
+                                   ("mentions", "id_hash"),  # migration 041
                                    ("mentions", "reply_at"), ("mentions", "reply_at_basis"),
                                    ("mentions", "reply_author"), ("mentions", "version_seen_at"),  # migration 050
                                    ("insight_tagged", "language"), ("insight_brands", "languages")):  # 070
@@ -184,3 +185,4 @@ def test_views_of_a_warehouse_that_was_migrated_before_004_are_filled_on_upgrade
         migrate(con)
         assert_views_match_reference(con)
         assert con.execute("SELECT sum(volume) FROM daily_sentiment WHERE source = 'all'").fetchall() == [(2,)]
+        assert "id_hash" in [r[0] for r in con.execute("DESCRIBE current_scores").fetchall()]

@@ -289,3 +289,68 @@ def test_the_language_filter_shows_one_language_s_customers(browser, tmp_path: P
         assert w.errors == [], "no console errors"
     finally:
         w.close()
+
+
+@pytest.mark.slow
+def test_invited_reviews_stand_beside_the_organic_default(browser, tmp_path: Path) -> None:
+    """Where a source labels invited reviews (docs/provenance.md), the page shows the organic
+    reviews by default, the invited share as a KPI and per week, and the filter switches."""
+    from tests.test_report_provenance import INVITED, invite
+
+    path = tmp_path / "invited.duckdb"
+    build_warehouse(path, mentions=3000, days=120, end=AS_OF)
+    invite(path)
+    with connect(path) as con:  # the campaign ended: what the invitations_stopped rule records
+        con.execute("""INSERT INTO alerts (rule, brand, source, status, window_kind, window_start, window_end,
+                           episode_start, first_fired_at, last_fired_at, volume, observed, expected, baseline_volume,
+                           p_value, test, severity, peak_severity, notified_severity, evaluations, recovery_notified,
+                           sample_mention_ids, top_terms, created_at, updated_at)
+                       SELECT 'invitations_stopped', 'Snelkoop', 'all', 'open', 'daily', t - INTERVAL 7 DAY, t,
+                              t - INTERVAL 7 DAY, t, t, 0, 0, 12, 300, 1e-5, 'poisson', 12, 12, 12, 1, false, [], [],
+                              now(), now()
+                       FROM (SELECT TIMESTAMPTZ '2026-11-24 06:00:00+01' AS t)""")
+    out = tmp_path / "report.html"
+    write_report(path, out, brands=BRANDS, as_of=AS_OF)
+    last90 = AS_OF - timedelta(days=89)
+    w = Watched(browser)
+    try:
+        w.open(out.as_uri())
+        assert w.page.is_visible("#filter-population")
+        assert w.page.input_value("#filter-population") == "organic"
+        assert w.kpi("mentions") == fmt(count(path, "day >= ? AND population = 'organic'", [last90]))
+        organic_neg = count(path, "day >= ? AND population = 'organic' AND sentiment = 'neg'", [last90])
+        organic_scored = count(path, "day >= ? AND population = 'organic' AND sentiment IS NOT NULL", [last90])
+        assert w.kpi("negative") == f"{100 * organic_neg / organic_scored:.1f}%"
+        invited, total = count(path, f"day >= ? AND {INVITED}", [last90]), count(path, "day >= ?", [last90])
+        assert w.kpi("invited") == f"{100 * invited / total:.1f}%"
+        assert w.traces("chart-provenance", "barlayer") == 1, "the invited share per week"
+        assert w.traces("chart-provenance", "scatterlayer") == 3, "organic, invited and mixed negative share"
+        assert w.traces("chart-blind", "barlayer") == 3, "organic public, survey, and invited reviews beside them"
+        stopped = w.page.inner_text("#alerts-list")
+        assert "Invitation flow stopped · Snelkoop" in stopped and "0 invited reviews (usually 12)" in stopped
+
+        w.page.select_option("#filter-population", "invited")
+        assert w.kpi("mentions") == fmt(invited)
+        w.page.select_option("#filter-population", "all")
+        assert w.kpi("mentions") == fmt(total)
+        assert w.kpi("invited") == f"{100 * invited / total:.1f}%", "the share does not depend on the filter"
+        assert w.errors == []
+    finally:
+        w.close()
+
+
+@pytest.mark.slow
+def test_without_invited_reviews_there_is_no_population_filter(browser, tmp_path: Path) -> None:
+    path = tmp_path / "plain.duckdb"
+    build_warehouse(path, mentions=300, days=20, end=AS_OF, insights=False, alerts=False)
+    out = tmp_path / "report.html"
+    write_report(path, out, brands=BRANDS, as_of=AS_OF)
+    w = Watched(browser)
+    try:
+        w.open(out.as_uri())
+        assert not w.page.is_visible("#filter-population")
+        assert w.page.locator("#kpi-invited").count() == 0
+        assert "Trustpilot" in w.page.inner_text("#section-provenance .note")
+        assert w.errors == []
+    finally:
+        w.close()

@@ -50,7 +50,7 @@ import duckdb
 import pyarrow as pa
 
 from klantstem.privacy import keyed_id
-from warehouse import replies
+from warehouse import keys, replies
 from warehouse.connection import transaction
 
 log = logging.getLogger(__name__)
@@ -167,11 +167,14 @@ def rekey_mentions(
     if edits_in is not None:
         replies.keep_version_before_rekey(con, "rekey_map", edits_in)
     con.execute(
-        """UPDATE mentions SET mention_id = r.new_id, external_id = r.new_external_id
-           FROM rekey_map AS r WHERE mentions.mention_id = r.old_id"""
+        f"""UPDATE mentions SET mention_id = r.new_id, external_id = r.new_external_id,
+                               id_hash = {keys.id_hash_sql("r.new_id")}
+            FROM rekey_map AS r WHERE mentions.mention_id = r.old_id"""
     )
     for table in MENTION_ID_TABLES:
-        con.execute(f"UPDATE {table} SET mention_id = r.new_id FROM rekey_map AS r WHERE {table}.mention_id = r.old_id")
+        hashed = f", id_hash = {keys.id_hash_sql('r.new_id')}" if table in keys.KEYED_TABLES else ""
+        con.execute(f"UPDATE {table} SET mention_id = r.new_id{hashed} FROM rekey_map AS r "
+                    f"WHERE {table}.mention_id = r.old_id")
     con.execute(
         """
         UPDATE alerts SET sample_mention_ids = list_transform(

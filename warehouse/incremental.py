@@ -6,8 +6,9 @@ ever loaded: both cost more every day the warehouse grows. Migration 004 adds
 
 * ``current_scores``: one row per mention with its grouping keys (brand, source, Amsterdam
   ``day``) and its current score (the latest of any model). ``upsert_mentions`` and
-  ``store_scores`` write only the rows of their batch, through the primary-key index
-  (``INSERT ... ON CONFLICT``); the days they touched are read back from the rows stamped
+  ``store_scores`` write only the rows of their batch: the rows they find
+  (``warehouse.keys``: no index on ``mention_id`` since migration 041) are updated by
+  ``rowid``, the others inserted; the days they touched are read back from the rows stamped
   with the transaction's time (one narrow column scanned, ~0.1 s at 10 million rows);
 * ``daily_aggregates``: per day, brand, source, population and detected language the sums
   ``daily_sentiment`` divides,
@@ -33,6 +34,7 @@ from datetime import date
 
 import duckdb
 
+from warehouse import keys
 from warehouse.connection import rollback_quietly
 
 log = logging.getLogger(__name__)
@@ -51,11 +53,12 @@ def day_sql(column: str) -> str:
 
 
 _SCORE_COLUMNS = ("model_id", "scored_md5", "label", "score", "p_neg", "p_neu", "p_pos", "language", "scored_at")
-# The incoming score replaces the current one when it is the most recent (ties: smallest
-# model_id), exactly the ranking mentions_scored used to compute over the whole table.
+# The incoming score (i, stamped now()) replaces the current one when it is the most recent
+# (ties: smallest model_id), exactly the ranking mentions_scored used to compute over the
+# whole table.
 _NEWER = (
-    "(current_scores.scored_at IS NULL OR excluded.scored_at > current_scores.scored_at"
-    " OR (excluded.scored_at = current_scores.scored_at AND excluded.model_id <= current_scores.model_id))"
+    "(current_scores.scored_at IS NULL OR now() > current_scores.scored_at"
+    " OR (now() = current_scores.scored_at AND i.model_id <= current_scores.model_id))"
 )
 _AGGREGATE_SELECT = """
 SELECT day, brand, source,
@@ -145,22 +148,29 @@ def after_mentions_upsert(con: duckdb.DuckDBPyConnection, batch: str, new_rows: 
     """Inside the load's transaction, after ``mentions`` took the rows of table ``batch``
     (``mention_id`` + ``MENTION_SCHEMA`` columns, one row per mention): update their
     ``current_scores`` keys, recompute the days touched, count ``new_rows``. Returns the days."""
+    keys.find_stored(con, "current_scores", batch, "current_rows", "t.day AS old_day")
+    con.execute(
+        f"""
+        UPDATE current_scores SET
+            previous_day = r.old_day, changed_at = now(), brand = b.brand, source = b.source,
+            published_at = b.published_at, day = {day_sql("b.published_at")}, rating_normalised = b.rating_normalised,
+            text_md5 = md5({text_sql("b")}), provenance = b.provenance
+        FROM current_rows AS r JOIN {batch} AS b USING (mention_id)
+        WHERE current_scores.rowid = r.rid
+        """
+    )
     con.execute(
         f"""
         INSERT INTO current_scores
             (mention_id, brand, source, published_at, day, rating_normalised, text_md5, previous_day, changed_at,
-             provenance)
+             provenance, id_hash)
         SELECT b.mention_id, b.brand, b.source, b.published_at, {day_sql("b.published_at")},
-               b.rating_normalised, md5({text_sql("b")}), NULL, now(), b.provenance
-        FROM {batch} AS b
+               b.rating_normalised, md5({text_sql("b")}), NULL, now(), b.provenance, {keys.id_hash_sql("b.mention_id")}
+        FROM {batch} AS b ANTI JOIN current_rows USING (mention_id)
         ORDER BY b.published_at
-        ON CONFLICT (mention_id) DO UPDATE SET
-            previous_day = current_scores.day, changed_at = excluded.changed_at,
-            brand = excluded.brand, source = excluded.source, published_at = excluded.published_at,
-            day = excluded.day, rating_normalised = excluded.rating_normalised, text_md5 = excluded.text_md5,
-            provenance = excluded.provenance
         """
     )
+    con.execute("DROP TABLE current_rows")
     days = _changed_days(con)
     refresh_days(con, days)
     _add_to_sync(con, "mentions_rows", new_rows)
@@ -171,17 +181,28 @@ def after_scores_stored(con: duckdb.DuckDBPyConnection, incoming: str, new_rows:
     """Inside ``store_scores``' transaction, after ``sentiment_scores`` took the rows of
     ``incoming`` (``SCORE_SCHEMA``, stored with ``scored_at = now()``): make them the current
     score where they are the most recent, recompute their days, count ``new_rows``."""
-    updates = ", ".join(f"{c} = CASE WHEN {_NEWER} THEN excluded.{c} ELSE current_scores.{c} END" for c in _SCORE_COLUMNS)
+    keys.find_stored(con, "current_scores", incoming, "current_rows", "t.day AS old_day")
+    values = {"scored_md5": "i.text_md5", "scored_at": "now()"}
+    updates = ", ".join(f"{c} = CASE WHEN {_NEWER} THEN {values.get(c, 'i.' + c)} ELSE current_scores.{c} END"
+                        for c in _SCORE_COLUMNS)
+    con.execute(
+        f"""
+        UPDATE current_scores SET {updates}, previous_day = r.old_day, changed_at = now()
+        FROM current_rows AS r JOIN {incoming} AS i USING (mention_id)
+        WHERE current_scores.rowid = r.rid
+        """
+    )
     con.execute(
         f"""
         INSERT INTO current_scores
-            (mention_id, model_id, scored_md5, label, score, p_neg, p_neu, p_pos, language, scored_at, changed_at)
-        SELECT mention_id, model_id, text_md5, label, score, p_neg, p_neu, p_pos, language, now(), now()
-        FROM {incoming}
-        ON CONFLICT (mention_id) DO UPDATE SET {updates},
-            previous_day = current_scores.day, changed_at = excluded.changed_at
+            (mention_id, model_id, scored_md5, label, score, p_neg, p_neu, p_pos, language, scored_at, changed_at,
+             id_hash)
+        SELECT mention_id, model_id, text_md5, label, score, p_neg, p_neu, p_pos, language, now(), now(),
+               {keys.id_hash_sql("mention_id")}
+        FROM {incoming} ANTI JOIN current_rows USING (mention_id)
         """
     )
+    con.execute("DROP TABLE current_rows")
     days = _changed_days(con)
     refresh_days(con, days)
     _add_to_sync(con, "scores_rows", new_rows)
@@ -213,19 +234,22 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> RebuildResult:
     started = time.perf_counter()
     con.execute("BEGIN TRANSACTION")
     try:
+        # Rows written past the loader lack their id_hash: found all the same, but every lookup
+        # would read them (warehouse/keys.py).
+        con.execute(f"UPDATE mentions SET id_hash = {keys.id_hash_sql('mention_id')} WHERE id_hash IS NULL")
         con.execute("DELETE FROM current_scores")
         con.execute(
             f"""
             INSERT INTO current_scores
                 (mention_id, brand, source, published_at, day, rating_normalised, text_md5,
                  model_id, scored_md5, label, score, p_neg, p_neu, p_pos, language, scored_at, changed_at,
-                 corrected_label, provenance)
+                 corrected_label, provenance, id_hash)
             SELECT m.mention_id, m.brand, m.source, m.published_at, {day_sql("m.published_at")},
                    m.rating_normalised, md5({text_sql("m")}),
                    s.model_id, s.text_md5, s.label, s.score, s.p_neg, s.p_neu, s.p_pos, s.language, s.scored_at,
                    -- as if last written when scored, unless the text changed since (pending_texts)
                    CASE WHEN s.text_md5 = md5({text_sql("m")}) THEN s.scored_at ELSE now() END,
-                   k.label, m.provenance
+                   k.label, m.provenance, {keys.id_hash_sql("m.mention_id")}
             FROM mentions AS m
             LEFT JOIN sentiment_corrections AS k USING (mention_id)
             LEFT JOIN (

@@ -6,6 +6,12 @@ adding a second one. The row before an edit of its rating, title, text or date i
 ``mention_versions``, and a reply's time is kept across crawls (``warehouse.replies``). Each batch is one transaction, so analysts never see half a batch.
 The incrementally maintained tables (``warehouse/incremental.py``) are updated in the same
 transaction, for the batch's rows and days only.
+
+``mentions`` has no index on its key (migration 041: the index made every day's write cost
+more as the history grew). The batch's ids are looked up (``warehouse.keys.find_stored``),
+the rows found are updated by ``rowid`` and the rest inserted; the transaction and the single
+writer (DuckDB's file lock, the run lock) keep that check-then-write free of races, so a key
+is never stored twice.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from klantstem.review_state import review_state
-from warehouse import identity, incremental, replies
+from warehouse import identity, incremental, keys, replies
 from warehouse.connection import rollback_quietly
 from warehouse.staging import MENTION_SCHEMA
 
@@ -40,8 +46,8 @@ def upsert_mentions(
 ) -> LoadResult:
     """Insert new mentions and refresh known ones from ``batch`` (``MENTION_SCHEMA`` columns).
 
-    Duplicates inside the batch are removed first (the most recently fetched copy wins),
-    because one INSERT ... ON CONFLICT statement may not touch the same row twice.
+    Duplicates inside the batch are removed first (the most recently fetched copy wins), so
+    each stored row is matched by one batch row at most.
     ``page_ids``: every id the crawl that produced ``batch`` read on its pages; given, an
     incoming review that is an edit of a stored one updates it (``warehouse.identity``).
     """
@@ -64,18 +70,7 @@ def upsert_mentions(
             if page_ids is not None:
                 identity.match_edited_reviews(con, "batch", page_ids)
             replies.before_upsert(con, "batch")
-            # New rows = growth of the table: a count, not a lookup of every id in the history.
-            before = con.execute("SELECT count(*) FROM mentions").fetchall()[0][0]
-            columns = ", ".join(["mention_id", *_STORED])
-            updates = ", ".join(f"{c} = excluded.{c}" for c in _UPDATABLE)
-            con.execute(
-                f"""
-                INSERT INTO mentions ({columns}, first_seen_at, last_seen_at)
-                SELECT {columns}, now(), now() FROM batch
-                ON CONFLICT (mention_id) DO UPDATE SET {updates}, last_seen_at = excluded.last_seen_at
-                """
-            )
-            new = con.execute("SELECT count(*) FROM mentions").fetchall()[0][0] - before
+            new = _write(con)
             if maintained:
                 incremental.after_mentions_upsert(con, "batch", new)
             con.execute("DROP TABLE batch")
@@ -91,6 +86,31 @@ def upsert_mentions(
         new=new,
         updated=unique_rows - new,
     )
+
+
+def _write(con: duckdb.DuckDBPyConnection) -> int:
+    """Inside the load's transaction: update the stored rows of temp table ``batch`` and insert
+    the others. Returns the rows inserted."""
+    keys.find_stored(con, "mentions", "batch", "known_mentions")
+    updates = ", ".join(f"{c} = b.{c}" for c in _UPDATABLE)
+    con.execute(
+        f"""
+        UPDATE mentions SET {updates}, last_seen_at = now()
+        FROM known_mentions AS k JOIN batch AS b USING (mention_id)
+        WHERE mentions.rowid = k.rid
+        """
+    )
+    columns = ", ".join(["mention_id", *_STORED])
+    inserted = int(con.execute(
+        f"""
+        INSERT INTO mentions ({columns}, first_seen_at, last_seen_at, id_hash)
+        SELECT {columns}, now(), now(), {keys.id_hash_sql("mention_id")}
+        FROM batch ANTI JOIN known_mentions USING (mention_id)
+        ORDER BY published_at
+        """
+    ).fetchall()[0][0])
+    con.execute("DROP TABLE known_mentions")
+    return inserted
 
 
 def known_external_ids(

@@ -1,7 +1,8 @@
 """Versioned schema migrations and the analysts' views.
 
 Migrations (``migrations/NNN_name.sql``) run once each, in order, inside a transaction, and
-are recorded in ``schema_migrations``; they only ever add. Views (``views/*.sql``) are plain
+are recorded in ``schema_migrations``; they only ever add (041 rebuilds two tables, keeping every
+row and column, to drop their key indexes). Views (``views/*.sql``) are plain
 ``CREATE OR REPLACE VIEW`` statements re-applied on every run, so a changed view definition
 reaches the warehouse with the code that needs it and analysts can read the SQL as-is.
 """

@@ -17,13 +17,15 @@
     to: null,
     metric: 'net',
     journeyBrand: null,
-    journeyMode: null
+    journeyMode: null,
+    population: null    // 'organic' | 'invited' | 'all'; null: organic where the split exists
   };
 
   var BRAND_COLORS = ['#0b5cad', '#e8832a', '#7b4fb0', '#2a9d8f', '#c2185b', '#8d6e63', '#5c6bc0', '#7f8c8d'];
   var SOURCE_COLORS = ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#e0b43b', '#9d755d', '#72b7b2', '#ff9da6'];
   var NEG = '#c8374a', NEU = '#c9ced6', POS = '#2e8b57';
-  var RULES = { negative_share: 'Negative share', volume: 'Volume spike', rating_drop: 'Rating drop', source_health: 'Source health' };
+  var RULES = { negative_share: 'Negative share', volume: 'Volume spike', rating_drop: 'Rating drop', source_health: 'Source health',
+    invitations_started: 'Invitation flow started', invitations_stopped: 'Invitation flow stopped' };
   var STATUS = { open: 'Open', resolved: 'Resolved', level_shift: 'New normal' };
   var QUADRANTS = { fix_first: 'Fix first', keep: 'Keep it up', monitor: 'Monitor', overkill: 'Less important' };
   var PLOT_CONFIG = { displaylogo: false, responsive: true,
@@ -145,14 +147,16 @@
   }
 
   // ---------------------------------------------------------------- aggregation
-  function factRows(mask) {
+  // population: 'all' for both; default the population chosen in the filters.
+  function factRows(mask, population) {
     var f = D.facts, out = [];
     if (!f) return out;
     var bOn = D.brands.map(function (b) { return brandOn(b.name); });
     var sOn = D.sources.map(function (s) { return sourceOn(s); });
     var lOn = languagesOn();
+    var pop = population || currentPopulation();
     for (var i = 0; i < f.t.length; i++) {
-      if (mask[f.t[i]] && bOn[f.b[i]] && sOn[f.s[i]] && rowLanguageOn(f, lOn, i)) out.push(i);
+      if (mask[f.t[i]] && bOn[f.b[i]] && sOn[f.s[i]] && rowLanguageOn(f, lOn, i) && populationOn(f.p ? f.p[i] : 0, pop)) out.push(i);
     }
     return out;
   }
@@ -266,6 +270,7 @@
     byId('sentiment-metric').addEventListener('change', function (e) { state.metric = e.target.value; renderSentiment(); });
     byId('journey-brand').addEventListener('change', function (e) { state.journeyBrand = e.target.value; renderJourney(); });
     byId('journey-mode').addEventListener('change', function (e) { state.journeyMode = e.target.value; renderJourney(); });
+    byId('filter-population').addEventListener('change', function (e) { state.population = e.target.value; update(); });
   }
   function defaultPeriod() {
     var last = D.meta.last_day, asOf = D.meta.as_of;
@@ -486,6 +491,7 @@
     var comp = {};
     for (var i = 0; i < a.t.length; i++) {
       if (!mask[a.t[i]] || !sOn[a.s[i]] || !rowLanguageOn(a, lOn, i) || !brandOn(D.brands[a.b[i]].name)) continue;
+      if (!populationOn(a.p ? a.p[i] : 0, currentPopulation())) continue;
       var target = a.b[i] === bi ? per : comp;
       var t = target[a.a[i]] || (target[a.a[i]] = { n: 0, sc: 0, neg: 0, pos: 0, ss: 0, r: 0, gs: 0, unhappy: 0 });
       ['n', 'sc', 'neg', 'pos', 'ss', 'r', 'gs', 'unhappy'].forEach(function (k) { t[k] += a[k][i]; });
@@ -650,14 +656,17 @@
     if (sectionNote('section-blind', B)) { showEmpty(div, 'No blind spots yet.'); return; }
     var rows = B.aspects.slice().sort(function (a, b) { return b.position - a.position; });
     var label = function (r) { return esc(r.aspect_label) + (r.direction === 'public_not_survey' ? ' ◀' : r.direction === 'survey_not_public' ? ' ▶' : ''); };
+    var invited = B.invited_negative ? [{ type: 'bar', orientation: 'h', name: 'Invited reviews: negative (' + fmtInt(B.invited_negative) + ', not compared)',
+      y: rows.map(label), x: rows.map(function (r) { return 100 * (r.share_invited || 0); }), customdata: rows.map(function (r) { return r.invited_mentions; }),
+      marker: { color: '#9fb8d8' }, hovertemplate: '%{y}: %{x:.1f}% of negative invited reviews (%{customdata:,})<extra></extra>' }] : [];
     plot(div, [
-      { type: 'bar', orientation: 'h', name: 'Public: negative mentions (' + fmtInt(B.public_negative) + ')', y: rows.map(label),
+      { type: 'bar', orientation: 'h', name: (B.invited_negative ? 'Public, organic' : 'Public') + ': negative mentions (' + fmtInt(B.public_negative) + ')', y: rows.map(label),
         x: rows.map(function (r) { return 100 * (r.share_public || 0); }), customdata: rows.map(function (r) { return r.public_mentions; }),
         marker: { color: '#0b5cad' }, hovertemplate: '%{y}: %{x:.1f}% of negative public mentions (%{customdata:,})<extra></extra>' },
       { type: 'bar', orientation: 'h', name: 'Survey: scores 0–6 (' + fmtInt(B.survey_unhappy) + ')', y: rows.map(label),
         x: rows.map(function (r) { return 100 * (r.share_survey || 0); }), customdata: rows.map(function (r) { return r.survey_answers; }),
         marker: { color: '#e8832a' }, hovertemplate: '%{y}: %{x:.1f}% of unhappy survey answers (%{customdata:,})<extra></extra>' }
-    ], { barmode: 'group', bargap: 0.25, xaxis: { ticksuffix: '%', title: { text: 'share that mentions the step (◀ public only, ▶ survey only: significant)' } },
+    ].concat(invited), { barmode: 'group', bargap: 0.25, xaxis: { ticksuffix: '%', title: { text: 'share that mentions the step (◀ public only, ▶ survey only: significant)' } },
       margin: { l: 10, t: 10 }, legend: { orientation: 'h', y: -0.2 } });
     ['public_not_survey', 'survey_not_public'].forEach(function (dir) {
       var col = el('div', null, [el('h3', { text: DIRECTIONS[dir] })]);
@@ -688,6 +697,7 @@
     if (v === null || v === undefined) return '–';
     if (rule === 'negative_share') return fmtPct(v, 0) + ' negative';
     if (rule === 'volume') return fmtInt(v) + ' mentions';
+    if (rule === 'invitations_started' || rule === 'invitations_stopped') return fmtInt(v) + ' invited reviews';
     return (1 + 4 * v).toFixed(1) + '/5 stars';
   }
   function mentionCard(m, withBrand) {
@@ -717,7 +727,7 @@
           el('span', { class: 'pill st-' + a.status, text: STATUS[a.status] || a.status })
         ]),
         el('div', { class: 'alert-meta', text: fmtDate(a.first_day) + (a.last_day && a.last_day !== a.first_day ? ' – ' + fmtDate(a.last_day) : '') +
-          (a.rule === 'source_health' ? ' · ' + (a.note || 'crawl not ok') : ' · ' + ruleValue(a.rule, a.observed) + ' (usually ' + ruleValue(a.rule, a.expected).replace(/ (negative|mentions|stars)$/, '') + ')' +
+          (a.rule === 'source_health' ? ' · ' + (a.note || 'crawl not ok') : ' · ' + ruleValue(a.rule, a.observed) + ' (usually ' + ruleValue(a.rule, a.expected).replace(/ (negative|mentions|stars|invited reviews)$/, '') + ')' +
           ' · ' + fmtInt(a.volume) + ' mentions tested · p = ' + (a.p_value === null ? '–' : Number(a.p_value).toExponential(1))) })
       ]);
       if (a.top_terms && a.top_terms.length) {
@@ -752,7 +762,10 @@
   function renderExamples() {
     var wrap = clear(byId('examples-list')), E = D.negative_examples, p = current.period;
     if (sectionNote('section-examples', E && E.status === 'ok' ? null : E)) return;
-    var list = E.rows.filter(function (m) { return brandOn(m.brand) && sourceOn(m.source) && m.day >= p.from && m.day <= p.to; });
+    var list = E.rows.filter(function (m) {
+      return brandOn(m.brand) && sourceOn(m.source) && m.day >= p.from && m.day <= p.to &&
+        populationOn(m.population === 'invited' ? 1 : 0, currentPopulation());
+    });
     if (!list.length) { wrap.appendChild(el('div', { class: 'empty', style: 'height:60px', text: 'No negative mentions in the selection.' })); return; }
     list.slice(0, 9).forEach(function (m) { wrap.appendChild(mentionCard(m, true)); });
   }
@@ -801,14 +814,17 @@
   function update() {
     var p = period();
     syncPeriodInputs();
+    syncPopulationFilter();
     var mask = dayMask(p.from, p.to);
     var rows = factRows(mask);
     var prev = p.prevFrom ? totals(factRows(dayMask(p.prevFrom, p.prevTo))) : null;
     current = { period: p, mask: mask, rows: rows, granularity: displayGranularity(p) };
     var cur = totals(rows);
     var all = D.facts ? D.facts.n.reduce(function (s, v) { return s + v; }, 0) : 0;
-    byId('filter-summary').textContent = fmtInt(cur.n) + ' of ' + fmtInt(all) + ' mentions · ' + fmtDate(p.from) + ' – ' + fmtDate(p.to);
+    byId('filter-summary').textContent = fmtInt(cur.n) + ' of ' + fmtInt(all) + ' mentions' +
+      (hasInvited() ? ' (' + POPULATIONS[currentPopulation()] + ')' : '') + ' · ' + fmtDate(p.from) + ' – ' + fmtDate(p.to);
     renderKpis(cur, prev, p);
+    renderInvitedKpi(p);
     renderSentiment();
     renderVolume();
     renderGrades();
@@ -819,6 +835,7 @@
     renderInbox();
     renderReplyRate();
     renderExamples();
+    renderProvenance();
     document.body.setAttribute('data-rendered', String((Number(document.body.getAttribute('data-rendered')) || 0) + 1));
   }
   function applyData(next) {
@@ -827,6 +844,60 @@
     buildFilters();
     renderHeader();
     update();
+  }
+
+  // ---------------------------------------------------------------- organic and invited reviews
+  // Where the sources label reviews the company asked for, every figure shows the organic
+  // population by default (docs/provenance.md); the invited share and the invited reviews'
+  // own figures stand beside it in the KPI row and the "Organic and invited reviews" card.
+  var POPULATIONS = { organic: 'organic reviews', invited: 'invited reviews', all: 'organic and invited' };
+  function hasInvited() { return (D.meta.invited || 0) > 0; }
+  function currentPopulation() { return hasInvited() ? (state.population || 'organic') : 'all'; }
+  function populationOn(p, population) {
+    return population === 'all' || (population === 'invited' ? p === 1 : p !== 1);
+  }
+  function syncPopulationFilter() {
+    byId('filter-population-group').hidden = !hasInvited();
+    byId('filter-population').value = currentPopulation();
+  }
+  function renderInvitedKpi(p) {
+    if (!hasInvited()) return;
+    var share = function (rows) {
+      var f = D.facts, n = 0, inv = 0;
+      rows.forEach(function (i) { n += f.n[i]; if (f.p[i] === 1) inv += f.n[i]; });
+      return n ? inv / n : null;
+    };
+    var cur = share(factRows(dayMask(p.from, p.to), 'all'));
+    var prev = p.prevFrom ? share(factRows(dayMask(p.prevFrom, p.prevTo), 'all')) : null;
+    var delta = cur !== null && prev !== null ? cur - prev : null;
+    byId('kpis').appendChild(kpi('kpi-invited', 'Invited share', fmtPct(cur, 1), delta, null,
+      delta !== null ? fmtSigned(100 * delta, 1) + ' pts vs previous period' : 'of the reviews in the period, per week below'));
+  }
+  function renderProvenance() {
+    var div = byId('chart-provenance');
+    if (sectionNote('section-provenance', D.provenance || { status: 'missing' })) { showEmpty(div, 'No invited reviews.'); return; }
+    var rows = factRows(current.mask, 'all'), f = D.facts, per = {};
+    if (!rows.length) { showEmpty(div, 'No mentions match the filters.'); return; }
+    var g = current.granularity === 'month' ? 'month' : 'week';
+    rows.forEach(function (i) {
+      var k = displayKey(dayIso[f.t[i]], g), w = per[k] || (per[k] = { n: 0, inv: 0, osc: 0, oneg: 0, isc: 0, ineg: 0 });
+      w.n += f.n[i];
+      if (f.p[i] === 1) { w.inv += f.n[i]; w.isc += f.sc[i]; w.ineg += f.neg[i]; } else { w.osc += f.sc[i]; w.oneg += f.neg[i]; }
+    });
+    var x = Object.keys(per).sort(), pct = function (a, b) { return b ? 100 * a / b : null; };
+    var line = function (name, y, color, dash) {
+      return { type: 'scatter', mode: x.length > 40 ? 'lines' : 'lines+markers', name: name, x: x, y: y, connectgaps: false,
+        line: { color: color, width: 2, dash: dash }, hovertemplate: name + ': %{y:.1f}%<extra></extra>' };
+    };
+    plot(div, [
+      { type: 'bar', name: 'Invited share of reviews', x: x, y: x.map(function (k) { return pct(per[k].inv, per[k].n); }),
+        customdata: x.map(function (k) { return [per[k].inv, per[k].n]; }), marker: { color: '#c9d6e8' },
+        hovertemplate: 'invited: %{y:.1f}% (%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>' },
+      line('Organic: % negative', x.map(function (k) { return pct(per[k].oneg, per[k].osc); }), NEG, 'solid'),
+      line('Invited: % negative', x.map(function (k) { return pct(per[k].ineg, per[k].isc); }), '#0b5cad', 'dot'),
+      line('Both mixed: % negative', x.map(function (k) { return pct(per[k].oneg + per[k].ineg, per[k].osc + per[k].isc); }), '#7d8896', 'dash')
+    ], { xaxis: { type: 'date' },
+      yaxis: { range: [0, 100], ticksuffix: '%' }, bargap: 0.2, hovermode: 'x unified' });
   }
 
   // Served by `klantstem dashboard`: poll for fresh aggregates and keep the filters.

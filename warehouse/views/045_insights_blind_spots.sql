@@ -1,7 +1,11 @@
 -- Blind spots: "hearing what customers do not say". What unhappy customers say about the own
 -- brand in public but hardly in the company's survey, and the reverse.
---   public side: the own brand's mentions scored negative (mentions_scored.sentiment = 'neg');
+--   public side: the own brand's organic mentions scored negative (mentions_scored.sentiment =
+--     'neg', population = 'organic': what customers say unprompted; docs/provenance.md);
 --   survey side: survey answers scoring 0-6 (the survey's unhappy customers).
+-- Negative reviews the company invited are a prompted channel like the survey: kept out of
+-- the comparison and shown beside it (invited_* columns), so an invitation campaign neither
+-- hides nor invents a blind spot.
 -- Comparing unhappy with unhappy keeps praise and complaint words from dominating; what is
 -- left is a difference in *topic*. direction:
 --   public_not_survey  'Publiek, niet in enquête'  significantly more frequent in public
@@ -15,25 +19,33 @@
 CREATE OR REPLACE VIEW blind_spot_aspect_stats AS
 WITH own AS (
     SELECT brand FROM insight_brands WHERE own
+), own_negative AS (
+    SELECT mention_id, population FROM mentions_scored WHERE sentiment = 'neg' AND brand IN (SELECT brand FROM own)
 ), pub AS (
-    SELECT mention_id FROM mentions_scored WHERE sentiment = 'neg' AND brand IN (SELECT brand FROM own)
+    SELECT mention_id FROM own_negative WHERE population = 'organic'
+), inv AS (
+    SELECT mention_id FROM own_negative WHERE population = 'invited'
 ), srv AS (
     SELECT answer_id FROM survey_answers WHERE score <= 6
 ), n AS (
-    SELECT (SELECT count(*) FROM pub) AS n_pub, (SELECT count(*) FROM srv) AS n_srv
+    SELECT (SELECT count(*) FROM pub) AS n_pub, (SELECT count(*) FROM srv) AS n_srv, (SELECT count(*) FROM inv) AS n_inv
 ), pub_aspects AS (
     SELECT aspect, count(DISTINCT mention_id) AS y_pub
     FROM aspect_tags WHERE mention_id IN (SELECT mention_id FROM pub) GROUP BY aspect
+), inv_aspects AS (
+    SELECT aspect, count(DISTINCT mention_id) AS y_inv
+    FROM aspect_tags WHERE mention_id IN (SELECT mention_id FROM inv) GROUP BY aspect
 ), srv_aspects AS (
     SELECT aspect, count(DISTINCT answer_id) AS y_srv
     FROM survey_aspects WHERE answer_id IN (SELECT answer_id FROM srv) GROUP BY aspect
 ), joined AS (
     SELECT
-        ia.aspect, ia.label, ia.position, n.n_pub, n.n_srv,
-        coalesce(p.y_pub, 0) AS y_pub, coalesce(s.y_srv, 0) AS y_srv
+        ia.aspect, ia.label, ia.position, n.n_pub, n.n_srv, n.n_inv,
+        coalesce(p.y_pub, 0) AS y_pub, coalesce(s.y_srv, 0) AS y_srv, coalesce(i.y_inv, 0) AS y_inv
     FROM insight_aspects AS ia
     CROSS JOIN n
     LEFT JOIN pub_aspects AS p USING (aspect)
+    LEFT JOIN inv_aspects AS i USING (aspect)
     LEFT JOIN srv_aspects AS s USING (aspect)
 ), stats AS (
     SELECT
@@ -59,12 +71,15 @@ SELECT
     share_public - share_survey          AS difference,
     z,
     CASE WHEN z >= 1.96 THEN 'public_not_survey' WHEN z <= -1.96 THEN 'survey_not_public' ELSE 'both' END AS direction,
-    CASE WHEN z >= 1.96 THEN 'Publiek, niet in enquête' WHEN z <= -1.96 THEN 'Enquête, niet publiek' ELSE 'Beide' END AS direction_label
+    CASE WHEN z >= 1.96 THEN 'Publiek, niet in enquête' WHEN z <= -1.96 THEN 'Enquête, niet publiek' ELSE 'Beide' END AS direction_label,
+    n_inv                                AS invited_negative_mentions,
+    y_inv                                AS invited_mentions,
+    y_inv / nullif(n_inv, 0)             AS share_invited
 FROM stats;
 
 -- blind_spot_aspect_stats with what was said, attached to its per-aspect rows:
---   public_negative_about_aspect: the own brand's judgements of the aspect that are negative
---     (mention_aspects.sentiment, the aspect's own sentiment);
+--   public_negative_about_aspect: the own brand's organic judgements of the aspect that are
+--     negative (mention_aspects.sentiment, the aspect's own sentiment);
 --   public_examples: up to 3 of those sentences, the most recent first (distinct texts);
 --   survey_examples: up to 3 answers scoring 0-6 that name the aspect, the most recent first.
 CREATE OR REPLACE VIEW blind_spot_aspects AS
@@ -74,7 +89,7 @@ WITH own AS (
     -- one row per aspect and distinct sentence, for the count and the examples alike
     SELECT aspect, example, count(*) AS n, max(day) AS last_day
     FROM mention_aspects
-    WHERE is_negative = 1 AND brand IN (SELECT brand FROM own)
+    WHERE is_negative = 1 AND brand IN (SELECT brand FROM own) AND population = 'organic'
     GROUP BY aspect, example
 ), public_side AS (
     SELECT aspect, sum(n) AS negative_about, list(example ORDER BY last_day DESC, example)[1:3] AS examples
@@ -106,7 +121,10 @@ SELECT
     s.direction,
     s.direction_label,
     p.examples                           AS public_examples,
-    v.examples                           AS survey_examples
+    v.examples                           AS survey_examples,
+    s.invited_negative_mentions,
+    s.invited_mentions,
+    s.share_invited
 FROM blind_spot_aspect_stats AS s
 LEFT JOIN public_side AS p USING (aspect)
 LEFT JOIN survey_side AS v USING (aspect);
@@ -127,10 +145,17 @@ WITH own AS (
     SELECT brand FROM insight_brands WHERE own
 ), survey_language AS (
     SELECT coalesce(min_by(languages[1], position), 'nl') AS language FROM insight_brands WHERE own
-), pub AS (  -- a mention not tagged yet has no terms; it counts as the survey's language
-    SELECT ms.mention_id FROM mentions_scored AS ms LEFT JOIN insight_tagged AS t USING (mention_id)
+), own_negative AS (  -- a mention not tagged yet has no terms; it counts as the survey's language
+    SELECT ms.mention_id, ms.population FROM mentions_scored AS ms LEFT JOIN insight_tagged AS t USING (mention_id)
     WHERE ms.sentiment = 'neg' AND ms.brand IN (SELECT brand FROM own)
       AND coalesce(t.language, (SELECT language FROM survey_language)) = (SELECT language FROM survey_language)
+), pub AS (
+    SELECT mention_id FROM own_negative WHERE population = 'organic'
+), inv AS (
+    SELECT mention_id FROM own_negative WHERE population = 'invited'
+), inv_terms AS (
+    SELECT term, count(*) AS y_inv
+    FROM mention_terms WHERE mention_id IN (SELECT mention_id FROM inv) GROUP BY term
 ), srv AS (
     SELECT answer_id FROM survey_answers WHERE score <= 6
 ), pub_terms AS (
@@ -185,7 +210,10 @@ SELECT
     r.z,
     CASE WHEN r.z >= 1.96 THEN 'public_not_survey' WHEN r.z <= -1.96 THEN 'survey_not_public' ELSE 'both' END AS direction,
     CASE WHEN r.z >= 1.96 THEN 'Publiek, niet in enquête' WHEN r.z <= -1.96 THEN 'Enquête, niet publiek' ELSE 'Beide' END AS direction_label,
-    coalesce(pe.examples, se.examples)  AS examples
+    coalesce(pe.examples, se.examples)  AS examples,
+    coalesce(it.y_inv, 0)               AS invited_mentions,
+    coalesce(it.y_inv, 0) / nullif((SELECT count(*) FROM inv), 0) AS share_invited
 FROM ranked AS r
 LEFT JOIN pub_examples AS pe USING (term)
-LEFT JOIN srv_examples AS se USING (term);
+LEFT JOIN srv_examples AS se USING (term)
+LEFT JOIN inv_terms AS it USING (term);

@@ -1,6 +1,7 @@
--- Emerging topics: terms and phrases whose share of a brand's negative mentions rose
+-- Emerging topics: terms and phrases whose share of a brand's organic negative mentions rose
 -- significantly in the last week versus the weeks before (computed by the insights refresh
--- into emerging_terms; this view shows the latest as_of, significant rows, with examples).
+-- into emerging_terms, insights/emerging.py; this view shows the latest as_of, significant
+-- rows, with organic examples).
 -- Per language: the terms of French texts are French stems, compared with French complaints.
 CREATE OR REPLACE VIEW emerging_topics AS
 WITH latest AS (
@@ -13,7 +14,7 @@ WITH latest AS (
     JOIN mention_terms AS mt ON mt.term = l.term
     JOIN insight_tagged AS t ON t.mention_id = mt.mention_id AND t.language = l.language
     JOIN mentions_scored AS ms ON ms.mention_id = mt.mention_id AND ms.brand = l.brand
-    WHERE ms.sentiment = 'neg' AND ms.day BETWEEN l.window_start AND l.as_of
+    WHERE ms.sentiment = 'neg' AND ms.population = 'organic' AND ms.day BETWEEN l.window_start AND l.as_of
     GROUP BY l.brand, l.language, l.term
 )
 SELECT
