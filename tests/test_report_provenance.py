@@ -15,7 +15,7 @@ import pytest
 
 from report.build import load_payload
 from report.data import BrandInfo
-from report.synthetic import build_warehouse
+from tests.synthetic_warehouse import build_warehouse
 from warehouse.connection import connect
 
 AS_OF = date(2026, 11, 24)
