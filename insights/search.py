@@ -23,6 +23,7 @@ from datetime import date
 import duckdb
 import numpy as np
 
+from warehouse import incremental
 from warehouse.embeddings import EMBEDDING_DIM
 
 #: Lists probed by default: about 98% of the exact top 10 on the benchmark's clustered vectors.
@@ -74,21 +75,21 @@ def search(
     params: dict[str, object] = {"q": [float(v) for v in query_vector], "model": model_id, "limit": limit}
     filters = []
     if brand is not None:
-        filters.append("m.brand = $brand")
+        filters.append("c.brand = $brand")
         params["brand"] = brand
     if since is not None:
-        filters.append("m.day >= $since")
+        filters.append("c.day >= $since")
         params["since"] = since
     if negative:
-        filters.append("m.sentiment = 'neg'")
+        filters.append("c.sentiment = 'neg'")
     vector = f"CAST($q AS FLOAT[{EMBEDDING_DIM}])"
+    current = _current(con)
     if filters:
         candidates = f"""
-            SELECT m.mention_id, array_inner_product(e.embedding, {vector}) AS similarity
-            FROM mentions_scored AS m
-            JOIN sentiment_scores AS s ON s.mention_id = m.mention_id AND s.model_id = m.model_id
-            JOIN text_embeddings AS e ON e.text_md5 = s.text_md5 AND e.model_id = s.model_id
-            WHERE m.model_id = $model AND {' AND '.join(filters)}
+            SELECT c.mention_id, array_inner_product(e.embedding, {vector}) AS similarity
+            FROM ({current}) AS c
+            JOIN text_embeddings AS e ON e.text_md5 = c.text_md5 AND e.model_id = c.model_id
+            WHERE c.model_id = $model AND {' AND '.join(filters)}
             ORDER BY similarity DESC LIMIT $limit"""
     else:
         lists = ""
@@ -106,20 +107,32 @@ def search(
                 WHERE e.model_id = $model {lists}
                 ORDER BY similarity DESC LIMIT $limit
             )
-            SELECT s.mention_id, t.similarity
-            FROM texts AS t JOIN sentiment_scores AS s ON s.text_md5 = t.text_md5 AND s.model_id = $model"""
+            SELECT c.mention_id, t.similarity
+            FROM texts AS t JOIN ({current}) AS c ON c.text_md5 = t.text_md5 AND c.model_id = $model"""
+    found = con.execute(f"{candidates}", params).fetchall()
+    if not found:
+        return []
+    similarity = dict(found)
     rows = con.execute(
-        f"""
-        WITH c AS ({candidates})
-        SELECT c.mention_id, c.similarity, m.day, m.brand, m.source, m.sentiment, m.language,
-               concat_ws('. ', nullif(trim(m.title), ''), m.text)
-        FROM c JOIN mentions_scored AS m ON m.mention_id = c.mention_id AND m.model_id = $model
-        ORDER BY c.similarity DESC, c.mention_id
-        LIMIT $limit
-        """,
-        params,
+        """SELECT mention_id, day, brand, source, sentiment, language, concat_ws('. ', nullif(trim(title), ''), text)
+           FROM mentions_scored WHERE mention_id IN (SELECT unnest($ids))""",
+        {"ids": list(similarity)},
     ).fetchall()
-    return [Hit(r[0], float(r[1]), r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
+    rows.sort(key=lambda r: (-similarity[r[0]], r[0]))
+    return [Hit(r[0], float(similarity[r[0]]), *r[1:]) for r in rows[:limit]]
+
+
+def _current(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of every mention's current score: mention_id, brand, day, sentiment (a correction
+    in force wins), model_id and the md5 of the text that score (and its vector) came from.
+    From the maintained ``current_scores`` while it is in sync (a filter on day or brand then
+    skips most of it), else from ``mentions_scored`` and ``sentiment_scores``."""
+    if incremental.is_maintained(con) and incremental.sync_status(con).in_sync:
+        return """SELECT mention_id, brand, day, coalesce(corrected_label, label) AS sentiment, model_id,
+                         scored_md5 AS text_md5 FROM current_scores"""
+    return """SELECT m.mention_id, m.brand, m.day, m.sentiment, m.model_id, s.text_md5
+              FROM mentions_scored AS m
+              JOIN sentiment_scores AS s ON s.mention_id = m.mention_id AND s.model_id = m.model_id"""
 
 
 def render(query: str, hits: list[Hit], width: int = 110) -> str:

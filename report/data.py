@@ -136,7 +136,7 @@ def empty_payload(as_of: date | None = None, note: str | None = None) -> dict[st
     if note is not None:
         payload["status"] = section("missing", note)
         for key in ("sentiment", "grades", "survey", "aspects", "drivers", "blind_spots", "alerts",
-                    "source_health", "negative_examples"):
+                    "source_health", "negative_examples", "themes"):
             payload[key] = section("missing", note)
     return payload
 
@@ -258,6 +258,9 @@ def collect(
     payload["alerts"] = _alerts(con, rel)
     payload["source_health"] = source_health(con, rel)
     payload["negative_examples"] = _negative_examples(con)
+    from report.themes import themes_section  # report/themes.py imports this module
+
+    payload["themes"] = themes_section(con, rel)
 
     # First days of the buckets as ISO strings, in index order (not sorted).
     payload["days"] = list(days.values)

@@ -100,6 +100,9 @@ def test_search_ranks_by_meaning_and_applies_the_filters(con) -> None:
     assert {external[h.mention_id] for h in since} == {"happy", "app"}
     negative = search(con, query, scorer.model_id, negative=True)
     assert {external[h.mention_id] for h in negative} == {"lost1", "lost2"}
+    con.execute("UPDATE warehouse_sync SET scores_rows = scores_rows + 1")  # as after a hand-written row
+    assert search(con, query, scorer.model_id, negative=True) == negative, "the same answer from the base tables"
+    assert [h.mention_id for h in search(con, query, scorer.model_id, limit=4)] == ids
 
 
 def test_search_without_vectors_says_what_to_do(con) -> None:
@@ -240,3 +243,32 @@ def test_the_insights_refresh_keeps_aspect_sentence_vectors_and_computes_themes(
         assert sentences[0] > 0 and sentences[0] == sentences[1], "every scored aspect sentence has its vector"
         growing = c.execute("SELECT terms FROM complaint_themes WHERE growing").fetchall()
     assert len(growing) == 1 and "kwijt" in growing[0][0] and "snelkoop" not in growing[0][0]
+
+
+def test_the_dashboard_shows_the_themes_growing_first(con) -> None:
+    from report.data import collect
+
+    as_of = (BASE_DAY + timedelta(days=28)).date()
+    _theme_history(con, as_of)
+    assert collect(con, as_of=as_of)["themes"]["status"] == "empty", "before the refresh: no themes"
+    start, model_id, themes = compute_themes(con, as_of, distance=0.3)
+    store_themes(con, as_of, start, model_id, themes)
+    section = collect(con, as_of=as_of)["themes"]
+    assert section["status"] == "ok"
+    assert [r["growing"] for r in section["rows"]] == [True, False]
+    assert "kwijt" in section["rows"][0]["terms"] and "Pakket" in section["rows"][0]["example"]
+
+
+def test_search_commands_on_a_missing_warehouse_or_an_empty_query_say_so_in_one_line(tmp_path: Path, capsys) -> None:
+    from klantstem.cli import main
+
+    config = tmp_path / "monitor.toml"
+    config.write_text('[[brands]]\nname = "Snelkoop"\n[warehouse]\npath = "wh.duckdb"\n', encoding="utf-8")
+    for argv in (["search", "pakket kwijt", "-c", str(config)], ["search-index", "-c", str(config)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "no warehouse yet" in err
+    with connect(tmp_path / "wh.duckdb") as c:
+        migrate(c)
+    assert main(["search", "  ", "-c", str(config)]) == 2
+    assert "query is empty" in capsys.readouterr().err

@@ -66,3 +66,25 @@ def test_an_edited_copy_is_a_copy_and_a_reworded_complaint_is_another_voice(e5, 
             "WHERE b.external_id = 'original' AND a.external_id <> 'original'").fetchall()
     assert copies == {"edited": "original"}, similarity
     assert all(np.isfinite(s) for _, s in similarity)
+
+
+def test_klantstem_search_prints_the_closest_mentions(e5, tmp_path: Path, monkeypatch, capsys) -> None:
+    from flows import steps
+    from klantstem.cli import main
+
+    config = tmp_path / "monitor.toml"
+    config.write_text('[[brands]]\nname = "Snelkoop"\n[warehouse]\npath = "wh.duckdb"\n', encoding="utf-8")
+    with connect(tmp_path / "wh.duckdb") as con:
+        migrate(con)
+        upsert_mentions(con, table(row("lost", title="", text="Mijn zending is zoekgeraakt, al twee weken niets ontvangen."),
+                                   row("app", title="", day=1, text="De app crasht elke keer als ik wil inloggen.")))
+        score_all(con, e5)
+    monkeypatch.setattr(steps, "configured_scorer", lambda config: e5)
+    assert main(["search", "pakket nooit aangekomen", "-c", str(config), "--limit", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "zoekgeraakt" in out and "crasht" not in out
+    assert main(["search", "pakket nooit aangekomen", "-c", str(config), "--print-vector"]) == 0
+    literal = capsys.readouterr().out.strip()
+    with connect(tmp_path / "wh.duckdb", read_only=True) as con:
+        top = con.execute(f"SELECT text FROM search_vector({literal}, k := 1)").fetchall()
+    assert "zoekgeraakt" in top[0][0], "the printed vector searches the same in SQL"
