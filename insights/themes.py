@@ -21,7 +21,7 @@ one cluster because the embeddings, not the words, are compared. Each cluster wi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -67,7 +67,6 @@ class Theme:
     p_value: float = 1.0
     q_value: float = 1.0
     growing: bool = False
-    members: list[str] = field(default_factory=list, repr=False)
 
 
 def stopwords() -> frozenset[str]:
@@ -185,7 +184,7 @@ def compute_themes(
                 example=bodies[closest][:300], centroid=centroid,
                 window_voices=int((members & in_window).sum()), window_negative=n1,
                 baseline_voices=int((members & ~in_window).sum()), baseline_negative=n0,
-                weekly_voices=weeks, members=[ids[i] for i in rows[members]],
+                weekly_voices=weeks,
             ))
         _test_growth(brand_themes, min_mentions=min_mentions, min_lift=min_lift, max_q=max_q)
         themes.extend(brand_themes)
