@@ -272,3 +272,17 @@ def test_search_commands_on_a_missing_warehouse_or_an_empty_query_say_so_in_one_
         migrate(c)
     assert main(["search", "  ", "-c", str(config)]) == 2
     assert "query is empty" in capsys.readouterr().err
+
+
+def test_a_scale_out_shard_returns_its_vectors_for_the_one_writer(monkeypatch) -> None:
+    import logging
+
+    from flows import scale
+
+    monkeypatch.setattr(scale, "_scorer", lambda *args: WordEmbedder())
+    monkeypatch.setattr(scale, "get_run_logger", lambda: logging.getLogger("test"))
+    shard = [("a", LOST, "md5-a"), ("b", "", "md5-b")]
+    scores, vectors = scale.score_shard.fn("m", 32, 256, shard, True)
+    assert scores.num_rows == 2
+    assert vectors is not None and vectors.column("text_md5").to_pylist() == ["md5-a"], "a blank text has no meaning"
+    assert scale.score_shard.fn("m", 32, 256, shard, False)[1] is None
