@@ -75,7 +75,7 @@ def add_vectors(path: Path, c: np.ndarray, seed: int) -> None:
                 "embedding": pa.FixedSizeListArray.from_arrays(pa.array(v.ravel(), pa.float32()), EMBEDDING_DIM),
             }))
             con.execute(f"INSERT INTO text_embeddings SELECT text_md5, ?, CAST(embedding AS FLOAT[{EMBEDDING_DIM}]), "
-                        "NULL, now() FROM chunk", [MODEL])
+                        "NULL, now(), true FROM chunk", [MODEL])
             con.unregister("chunk")
         migrate(con)  # the maintained tables (current_scores) take the new md5s, as a real load would
 

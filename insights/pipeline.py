@@ -208,7 +208,7 @@ def _store_sentence_scores(path, timeout: float, table: pa.Table, embeddings: pa
                        WHERE s.mention_id = i.mention_id AND s.sentence_no = i.sentence_no"""
                 )
                 if keep_vectors:
-                    insert_embeddings(con, "incoming_sentence_embeddings")
+                    insert_embeddings(con, "incoming_sentence_embeddings", of_mention=False)
         finally:
             con.unregister("incoming_sentence_scores")
             if keep_vectors:

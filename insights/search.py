@@ -107,7 +107,7 @@ def search(
             WITH texts AS (
                 SELECT e.text_md5, array_inner_product(e.embedding, {vector}) AS similarity
                 FROM text_embeddings AS e
-                WHERE e.model_id = $model {lists}
+                WHERE e.model_id = $model AND e.of_mention {lists}
                 ORDER BY similarity DESC LIMIT $limit
             )
             SELECT c.mention_id, t.similarity

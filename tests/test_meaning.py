@@ -242,7 +242,20 @@ def test_the_insights_refresh_keeps_aspect_sentence_vectors_and_computes_themes(
                               "LEFT JOIN aspect_sentence_embeddings USING (mention_id, sentence_no)").fetchall()[0]
         assert sentences[0] > 0 and sentences[0] == sentences[1], "every scored aspect sentence has its vector"
         growing = c.execute("SELECT terms FROM complaint_themes WHERE growing").fetchall()
+        hits = search(c, embed_query(WordEmbedder(), "pakket nooit aangekomen kwijt"), WordEmbedder.model_id, limit=3)
     assert len(growing) == 1 and "kwijt" in growing[0][0] and "snelkoop" not in growing[0][0]
+    assert len(hits) == 3 and all("Pakket" in h.text for h in hits), "search ranks mentions, not their sentences"
+
+
+def test_a_sentence_stored_first_becomes_searchable_when_a_mention_has_the_same_text(con) -> None:
+    from warehouse.embeddings import insert_embeddings
+
+    vectors = embedding_table("m", ["same"], word_vector(LOST)[None, :])
+    con.register("v", vectors)
+    insert_embeddings(con, "v", of_mention=False)
+    assert con.execute("SELECT of_mention FROM text_embeddings").fetchall() == [(False,)]
+    assert insert_embeddings(con, "v", of_mention=True) == 0, "stored once"
+    assert con.execute("SELECT of_mention FROM text_embeddings").fetchall() == [(True,)]
 
 
 def test_the_dashboard_shows_the_themes_growing_first(con) -> None:

@@ -77,14 +77,22 @@ def has_embeddings_table(con: duckdb.DuckDBPyConnection) -> bool:
     ).fetchall()[0][0])
 
 
-def insert_embeddings(con: duckdb.DuckDBPyConnection, view: str) -> int:
+def insert_embeddings(con: duckdb.DuckDBPyConnection, view: str, of_mention: bool) -> int:
     """Insert the rows of the registered relation ``view`` (``EMBEDDING_SCHEMA``) that are not
     stored yet for their text and model, each tagged with its nearest list when the model has
-    an index. Runs inside the caller's transaction; returns rows added."""
+    an index. ``of_mention``: the texts are mentions' (not aspect sentences'), so search ranks
+    them; a sentence stored earlier with the same text is marked too. Runs inside the caller's
+    transaction; returns rows added."""
     before = con.execute("SELECT count(*) FROM text_embeddings").fetchall()[0][0]
+    if of_mention:
+        con.execute(
+            f"""UPDATE text_embeddings AS t SET of_mention = true
+                FROM (SELECT DISTINCT text_md5, model_id FROM {view}) AS i
+                WHERE NOT t.of_mention AND t.text_md5 = i.text_md5 AND t.model_id = i.model_id"""
+        )
     con.execute(
         f"""
-        INSERT INTO text_embeddings (text_md5, model_id, embedding, list_id, stored_at)
+        INSERT INTO text_embeddings (text_md5, model_id, embedding, list_id, stored_at, of_mention)
         WITH incoming AS (
             SELECT DISTINCT ON (text_md5, model_id) text_md5, model_id,
                    CAST(embedding AS FLOAT[{EMBEDDING_DIM}]) AS embedding
@@ -96,7 +104,7 @@ def insert_embeddings(con: duckdb.DuckDBPyConnection, view: str) -> int:
         SELECT n.text_md5, n.model_id, n.embedding,
                (SELECT l.list_id FROM embedding_lists AS l WHERE l.model_id = n.model_id
                 ORDER BY array_inner_product(l.centroid, n.embedding) DESC, l.list_id LIMIT 1),
-               now()
+               now(), {str(of_mention).lower()}
         FROM new AS n
         """
     )

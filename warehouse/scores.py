@@ -125,7 +125,7 @@ def store_scores(con: duckdb.DuckDBPyConnection, scores: pa.Table, embeddings: p
                 new = con.execute("SELECT count(*) FROM sentiment_scores").fetchall()[0][0] - before
                 incremental.after_scores_stored(con, "incoming_scores", new)
             if keep_vectors:
-                insert_embeddings(con, "incoming_embeddings")
+                insert_embeddings(con, "incoming_embeddings", of_mention=True)
                 flag_near_duplicates(con, "incoming_scores")
             con.execute("COMMIT")
         except Exception:

@@ -10,7 +10,8 @@ CREATE TABLE text_embeddings (
     model_id   VARCHAR NOT NULL,     -- the scorer's model id (encoder, head and precision)
     embedding  FLOAT[384] NOT NULL,  -- L2-normalised: inner product = cosine similarity
     list_id    INTEGER,              -- nearest centroid in embedding_lists; NULL before `klantstem search index`
-    stored_at  TIMESTAMPTZ NOT NULL
+    stored_at  TIMESTAMPTZ NOT NULL,
+    of_mention BOOLEAN NOT NULL DEFAULT false  -- a mention's text (not only an aspect sentence): what search ranks
 );
 
 -- The coarse quantiser of `klantstem search index` (IVF): k-means centroids per model. A search

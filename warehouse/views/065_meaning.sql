@@ -34,10 +34,10 @@ ORDER BY similarity DESC, e.mention_id
 LIMIT k;
 
 -- "More like this": the k mentions closest in meaning to one mention (itself left out).
-CREATE OR REPLACE MACRO more_like(of_mention, k := 20) AS TABLE
+CREATE OR REPLACE MACRO more_like(target_id, k := 20) AS TABLE
 SELECT * FROM search_vector(
-    (SELECT embedding FROM mention_embeddings WHERE mention_id = of_mention LIMIT 1), k := k + 1)
-WHERE mention_id <> of_mention
+    (SELECT embedding FROM mention_embeddings WHERE mention_id = target_id LIMIT 1), k := k + 1)
+WHERE mention_id <> target_id
 LIMIT k;
 
 -- Near-duplicate mentions (warehouse/duplicates.py): each copy with its earliest original.
