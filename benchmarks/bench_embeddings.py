@@ -22,9 +22,9 @@ from pathlib import Path
 
 from flows import steps
 from klantstem.config import parse_config
-from klantstem.demo.site import build_site
 from sentiment.models import bf16_native, choose_precision
 from sentiment.registry import REGISTRY, DEFAULT_MODEL
+from tests.meaning_helpers import demo_rows
 from tests.warehouse_helpers import table
 from warehouse.connection import connect
 from warehouse.load import upsert_mentions
@@ -38,23 +38,6 @@ def cpu() -> str:
             f"{choose_precision(None, REGISTRY[DEFAULT_MODEL])}")
 
 
-def demo_rows(count: int) -> list[dict]:
-    rows = []
-    day = date(2026, 11, 20)
-    while len(rows) < count:
-        for r in build_site(day).reviews:
-            rows.append({"source": r.channel, "brand": r.brand, "external_id": f"{day}-{r.id}",
-                         "url": f"https://example.invalid/{day}/{r.id}", "kind": "review",
-                         "published_at": r.published_at.isoformat(), "title": r.title, "text": r.text,
-                         "rating": r.rating, "rating_min": 1, "rating_max": r.best_rating,
-                         "rating_normalised": (r.rating - 1) / (r.best_rating - 1), "language": r.language,
-                         "author": None, "reply": None, "fetched_at": r.published_at.isoformat()})
-            if len(rows) == count:
-                break
-        day = date.fromordinal(day.toordinal() - 90)
-    return rows
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=1000)
@@ -65,7 +48,7 @@ def main() -> None:
         base = Path(tmp) / "base.duckdb"
         with connect(base) as con:
             migrate(con)
-            upsert_mentions(con, table(*demo_rows(args.texts)))
+            upsert_mentions(con, table(*demo_rows(date(2026, 11, 20), args.texts)))
         configs = {}
         for keep in (False, True):
             configs[keep] = parse_config(

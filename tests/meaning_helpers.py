@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -56,3 +57,26 @@ class WordEmbedder:
 
     def score_with_embeddings(self, texts: Sequence[str], progress: bool = False) -> tuple[list[FakeScore], np.ndarray]:
         return self.score(texts), np.array([word_vector(t) for t in texts], dtype=np.float32).reshape(-1, EMBEDDING_DIM)
+
+
+def demo_rows(today: date, count: int | None = None) -> list[dict]:
+    """The demo site's reviews as staged rows (what the crawl would load); with ``count``,
+    that many, taking sites of earlier and earlier days when one is not enough."""
+    from klantstem.demo.site import build_site
+
+    rows: list[dict] = []
+    day = today
+    while count is None or len(rows) < count:
+        for r in build_site(day).reviews:
+            rows.append({"source": r.channel, "brand": r.brand, "external_id": f"{day}-{r.id}",
+                         "url": f"https://example.invalid/{day}/{r.id}", "kind": "review",
+                         "published_at": r.published_at.isoformat(), "title": r.title, "text": r.text,
+                         "rating": r.rating, "rating_min": 1, "rating_max": r.best_rating,
+                         "rating_normalised": (r.rating - 1) / (r.best_rating - 1), "language": r.language,
+                         "author": None, "reply": None, "fetched_at": r.published_at.isoformat()})
+            if count is not None and len(rows) == count:
+                return rows
+        if count is None:
+            return rows
+        day = date.fromordinal(day.toordinal() - 90)
+    return rows

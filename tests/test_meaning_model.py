@@ -88,3 +88,21 @@ def test_klantstem_search_prints_the_closest_mentions(e5, tmp_path: Path, monkey
     with connect(tmp_path / "wh.duckdb", read_only=True) as con:
         top = con.execute(f"SELECT text FROM search_vector({literal}, k := 1)").fetchall()
     assert "zoekgeraakt" in top[0][0], "the printed vector searches the same in SQL"
+
+
+def test_the_demo_delivery_spike_is_a_growing_theme_of_snelkoop_without_a_term_list(e5, tmp_path: Path) -> None:
+    from datetime import date
+
+    from insights.themes import compute_themes
+    from tests.meaning_helpers import demo_rows
+
+    today = date(2026, 11, 20)
+    with connect(tmp_path / "w.duckdb") as con:
+        migrate(con)
+        upsert_mentions(con, table(*demo_rows(today)))
+        score_all(con, e5)
+        _, _, themes = compute_themes(con, today, exclude=frozenset({"snelkoop", "winkelwagen", "bestelhuis"}))
+    growing = [t for t in themes if t.growing]
+    assert [t.brand for t in growing] == ["Snelkoop"], [(t.brand, t.terms) for t in growing]
+    assert "pakket" in growing[0].terms or "bezorg" in growing[0].terms, growing[0].terms
+    assert growing[0].weekly_voices[-1] > 2 * max(growing[0].weekly_voices[:-1])
