@@ -155,6 +155,15 @@ def test_copies_are_flagged_once_the_later_one_as_the_copy(con) -> None:
     assert copies == {("copy1", "orig"), ("copy2", "orig")}, "short texts and other complaints are independent voices"
 
 
+def test_a_copy_edited_into_its_own_review_is_a_voice_again(con) -> None:
+    upsert_mentions(con, table(row("orig", text=LOST), row("copy", day=1, text=LOST)))
+    score_all(con)
+    assert con.execute("SELECT count(*) FROM mention_copies").fetchall() == [(1,)]
+    upsert_mentions(con, table(row("copy", day=1, text="Na twee weken eindelijk geleverd, maar de doos was nat en kapot.")))
+    score_all(con)
+    assert con.execute("SELECT count(*) FROM mention_copies").fetchall() == [(0,)]
+
+
 def test_a_copy_loaded_before_its_original_is_still_the_copy(con) -> None:
     upsert_mentions(con, table(row("later", day=5, text=LOST)))
     score_all(con)

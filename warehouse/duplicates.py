@@ -38,7 +38,11 @@ def flag_near_duplicates(con: duckdb.DuckDBPyConnection, incoming: str) -> int:
     """Record the near-duplicate pairs the mentions of the registered relation ``incoming``
     (``mention_id``, ``model_id``, ``text_md5``) form with stored mentions. Runs inside the
     caller's transaction, after the batch's scores and embeddings were written. Returns the
-    pairs added."""
+    pairs added. The batch's earlier pairs are dropped first: a mention scored again has a new
+    text (or a new model), and whether it is a copy is decided again."""
+    con.execute(f"""DELETE FROM near_duplicates
+                    WHERE mention_id IN (SELECT mention_id FROM {incoming})
+                       OR original_id IN (SELECT mention_id FROM {incoming})""")
     before = con.execute("SELECT count(*) FROM near_duplicates").fetchall()[0][0]
     con.execute(
         f"""
