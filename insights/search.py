@@ -26,7 +26,7 @@ import numpy as np
 from warehouse import incremental
 from warehouse.embeddings import EMBEDDING_DIM
 
-#: Lists probed by default: 0.98-1.0 of the exact top 10 in 0.36 s at 1M vectors (benchmarks/bench_search.py).
+#: Lists probed by default: 0.98-1.0 of the exact top 10 in 0.14-0.36 s at 1M vectors (benchmarks/bench_search.py).
 DEFAULT_PROBES = 8
 
 
