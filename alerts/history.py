@@ -109,7 +109,7 @@ SELECT brand,
        coalesce(sum(rating_normalised) FILTER (WHERE {judged}), 0) AS rating_sum,
        coalesce(sum(rating_normalised * rating_normalised) FILTER (WHERE {judged}), 0) AS rating_sq,
        count(*) FILTER (WHERE population = 'invited')             AS invited
-FROM mentions_scored
+FROM mentions_scored ANTI JOIN mention_copies USING (mention_id)  -- a copy is not another voice
 WHERE published_at >= $start AND published_at < $end {brand_filter}
 GROUP BY GROUPING SETS ((brand, source, hour), (brand, hour))
 """

@@ -38,6 +38,7 @@ from klantstem.clock import AMSTERDAM
 from klantstem.config import load_config
 from warehouse.connection import connect
 from warehouse.crawl_runs import record_crawl_runs
+from warehouse.embeddings import embedding_table, score_and_embed
 from warehouse.models import scoring_model
 from warehouse.scores import pending_texts, score_table, store_scores
 
@@ -76,12 +77,15 @@ def _scorer(model: str, batch_size: int, max_length: int) -> Any:
 
 
 @task(name="score-shard")
-def score_shard(model: str, batch_size: int, max_length: int, shard: list[tuple[str, str, str]]) -> pa.Table:
-    """Score ``(mention_id, text, text_md5)`` rows; returns ``SCORE_SCHEMA`` rows (no warehouse access)."""
+def score_shard(model: str, batch_size: int, max_length: int, shard: list[tuple[str, str, str]],
+                keep_embeddings: bool = True) -> tuple[pa.Table, pa.Table | None]:
+    """Score ``(mention_id, text, text_md5)`` rows; returns ``SCORE_SCHEMA`` rows and, with
+    ``keep_embeddings``, the texts' embeddings (``EMBEDDING_SCHEMA``); no warehouse access."""
     scorer = _scorer(model, batch_size, max_length)
-    scores = scorer.score([text for _, text, _ in shard])
+    scores, vectors = score_and_embed(scorer, [text for _, text, _ in shard], keep_embeddings)
     get_run_logger().info("scored %d texts in process %d on %s", len(shard), os.getpid(), socket.gethostname())
-    return score_table(scorer.model_id, [(mention_id, md5) for mention_id, _, md5 in shard], scores)
+    embeddings = None if vectors is None else embedding_table(scorer.model_id, [md5 for _, _, md5 in shard], vectors)
+    return score_table(scorer.model_id, [(mention_id, md5) for mention_id, _, md5 in shard], scores), embeddings
 
 
 @flow(name="score-sentiment", task_runner=scoring_task_runner())
@@ -103,15 +107,15 @@ def score_sentiment(config_path: str = "monitor.toml", shard_size: int = 2048) -
     logger.info("%d texts to score with %s in %d shard(s)", len(pending), model_id, len(shards))
     futures = [
         score_shard.with_options(task_run_name=f"score-shard-{i}").submit(
-            model, settings.batch_size, settings.max_length, shard
+            model, settings.batch_size, settings.max_length, shard, settings.store_embeddings
         )
         for i, shard in enumerate(shards)
     ]
     stored = 0
     for future in as_completed(futures):
-        table = future.result()
+        table, embeddings = future.result()
         with connect(path, timeout_s=timeout) as con:  # this flow is the only writer
-            stored += store_scores(con, table)
+            stored += store_scores(con, table, embeddings)
     return steps.ScoringSummary(model_id, stored)
 
 

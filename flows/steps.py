@@ -26,6 +26,7 @@ from klantstem.privacy import load_or_create_salt
 from klantstem.review_state import seen_line
 from warehouse.connection import connect
 from warehouse.crawl_runs import source_watermark
+from warehouse.embeddings import embedding_table, score_and_embed
 from warehouse.identity import rekey_unkeyed_fallback_ids
 from warehouse.load import LoadResult, known_external_ids, known_review_states, upsert_mentions
 from warehouse.migrate import migrate, refresh_views
@@ -216,10 +217,11 @@ def score_pending(config: MonitorConfig, progress: bool = False) -> ScoringSumma
              len(pending), scorer.model_id, cut, MAX_SCORED_CHARS)
     for start in range(0, len(pending), SCORE_CHUNK):
         chunk = pending[start : start + SCORE_CHUNK]
-        scores = scorer.score([p.text for p in chunk], progress=progress)
+        scores, vectors = score_and_embed(scorer, [p.text for p in chunk], config.sentiment.store_embeddings, progress)
         table = score_table(scorer.model_id, [(p.mention_id, p.text_md5) for p in chunk], scores)
+        embeddings = None if vectors is None else embedding_table(scorer.model_id, [p.text_md5 for p in chunk], vectors)
         with connect(path, timeout_s=timeout) as con:
-            store_scores(con, table)
+            store_scores(con, table, embeddings)
     return ScoringSummary(scorer.model_id, len(pending), cut)
 
 

@@ -98,6 +98,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add ``insights`` and ``survey`` to the klantstem command line."""
     from insights import report
     from insights.language_report import languages_report
+    from insights.themes import themes_report
 
     insights = commands.add_parser(
         "insights", help="aspects, key drivers, grade distributions, competitors, blind spots, emerging topics",
@@ -128,6 +129,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         ("emerging", report.emerging_report, "terms rising in organic negative mentions this week", ("brand", "language")),
         ("languages", languages_report, "per brand and language: mentions, share with a journey step, sentiment, grades",
          ("brand",)),
+        ("themes", themes_report, "complaint themes: negative mentions grouped by meaning, growing ones first", ("brand",)),
     ):
         action = actions.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
         add_config_arg(action)
@@ -160,6 +162,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     validate.add_argument("--no-sentiment", action="store_true", help="tagging only, no sentiment model")
     validate.set_defaults(handler=_cmd_validate)
 
+    register_search(commands)
+
     survey = commands.add_parser("survey", help="import the company's own survey results",
                                  description="The company's own survey (date, score 0-10, open answer, segment).")
     survey_actions = survey.add_subparsers(dest="survey_command", required=True, metavar="ACTION")
@@ -178,3 +182,80 @@ def register(commands: argparse._SubParsersAction) -> None:
                      "give an earlier file's name when this file is a longer export of it")
     imp.set_defaults(handler=_cmd_survey_import)
 
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    from flows.steps import configured_scorer
+    from insights.search import SearchError, embed_query, render, search
+    from warehouse.connection import connect
+
+    config = load_config(args.config)
+    path = config.warehouse.path
+    if not Path(path).exists():
+        return _fail(f"{path}: no warehouse yet; run `klantstem run` (or `klantstem demo`) first")
+    if not args.query.strip():
+        return _fail("search: the query is empty; say what the customers say, e.g. \"pakket nooit aangekomen\"")
+    scorer = configured_scorer(config)
+    try:
+        vector = embed_query(scorer, args.query)
+        if args.print_vector:
+            print("[" + ", ".join(f"{v:.6f}" for v in vector) + "]::FLOAT[384]")
+            return 0
+        with connect(path, read_only=True, timeout_s=config.warehouse.lock_timeout_s) as con:
+            hits = search(con, vector, scorer.model_id, brand=args.brand, since=args.since, negative=args.negative,
+                          limit=args.limit, probes=args.probes)
+    except SearchError as exc:
+        return _fail(str(exc))
+    print(render(args.query, hits))
+    return 0
+
+
+def _cmd_search_index(args: argparse.Namespace) -> int:
+    from flows.steps import configured_scorer
+    from warehouse.connection import connect
+    from warehouse.embeddings import build_lists
+
+    config = load_config(args.config)
+    path = config.warehouse.path
+    if not Path(path).exists():
+        return _fail(f"{path}: no warehouse yet; run `klantstem run` (or `klantstem demo`) first")
+    model_id = args.model_id or configured_scorer(config).model_id
+    with connect(path, timeout_s=config.warehouse.lock_timeout_s) as con:
+        lists = build_lists(con, model_id, args.lists)
+    if not lists:
+        return _fail(f"no sentence embeddings stored for {model_id}: nothing to index")
+    print(f"{model_id}: {lists} lists built; `klantstem search` now probes the nearest ones")
+    return 0
+
+
+def register_search(commands: argparse._SubParsersAction) -> None:
+    """Add ``search`` and ``search-index`` (docs/search.md)."""
+    from insights.search import DEFAULT_PROBES
+
+    search = commands.add_parser(
+        "search", help="find mentions by meaning, in any language (sentence embeddings)",
+        description="Embed the query with the scoring model and list the mentions closest in meaning "
+        "(cosine similarity of the stored sentence embeddings), whatever words or language they use.",
+    )
+    add_config_arg(search)
+    search.add_argument("query", help='what customers say, e.g. "pakket nooit aangekomen"')
+    search.add_argument("--brand", default=None, help="only this brand")
+    search.add_argument("--since", type=date.fromisoformat, default=None, help="only mentions from this day (YYYY-MM-DD)")
+    search.add_argument("--negative", action="store_true", help="only negative mentions")
+    search.add_argument("--limit", type=int, default=10, help="mentions to show (default 10)")
+    search.add_argument("--probes", type=int, default=DEFAULT_PROBES,
+                        help=f"index lists to scan when there is an index and no filter (default {DEFAULT_PROBES}; 0: all)")
+    search.add_argument("--print-vector", action="store_true",
+                        help="print the query's embedding as a DuckDB literal (for the search_vector macro) and stop")
+    search.set_defaults(handler=_cmd_search)
+
+    index = commands.add_parser(
+        "search-index", help="build the coarse index (k-means lists) that keeps search fast on millions of mentions",
+        description="Cluster the stored sentence embeddings into k-means lists (default about the square root "
+        "of the number of texts) and tag every text with its list; new texts are tagged as they are stored. "
+        "Run again after the warehouse grew a lot.",
+    )
+    add_config_arg(index)
+    index.add_argument("--lists", type=int, default=None, help="number of lists (default: about sqrt(texts))")
+    index.add_argument("--model-id", default=None, help="the vectors of this model id (default: the configured model's)")
+    index.set_defaults(handler=_cmd_search_index)

@@ -15,6 +15,7 @@ incremental and idempotent:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -31,9 +32,11 @@ from insights.reference import prepare_insights
 from insights.survey import retag_survey_answers
 from insights.tagging import UNREAD_VERSION, Taggers, brand_words, tag_texts
 from insights.text import DEFAULT_LANGUAGE, LANGUAGES
+from insights.themes import compute_themes, store_themes
 from klantstem.clock import AMSTERDAM, today_amsterdam
 from klantstem.config import MonitorConfig
 from warehouse.connection import connect, transaction
+from warehouse.embeddings import embedding_table, has_embeddings_table, insert_embeddings, score_and_embed
 from warehouse.models import scoring_model
 
 log = logging.getLogger(__name__)
@@ -188,9 +191,13 @@ def _last_model(con, model_name: str) -> str | None:
     return rows[0][0] if rows else None
 
 
-def _store_sentence_scores(path, timeout: float, table: pa.Table) -> None:
+def _store_sentence_scores(path, timeout: float, table: pa.Table, embeddings: pa.Table | None = None) -> None:
+    """Scores and (when given) the sentences' embeddings, keyed md5(sentence), in one transaction."""
     with connect(path, timeout_s=timeout) as con:
         con.register("incoming_sentence_scores", table)
+        keep_vectors = embeddings is not None and embeddings.num_rows > 0 and has_embeddings_table(con)
+        if keep_vectors:
+            con.register("incoming_sentence_embeddings", embeddings)
         try:
             with transaction(con):
                 con.execute(
@@ -200,8 +207,12 @@ def _store_sentence_scores(path, timeout: float, table: pa.Table) -> None:
                        FROM incoming_sentence_scores AS i
                        WHERE s.mention_id = i.mention_id AND s.sentence_no = i.sentence_no"""
                 )
+                if keep_vectors:
+                    insert_embeddings(con, "incoming_sentence_embeddings", of_mention=False)
         finally:
             con.unregister("incoming_sentence_scores")
+            if keep_vectors:
+                con.unregister("incoming_sentence_embeddings")
 
 
 def score_aspect_sentences(config: MonitorConfig, scorer: SentenceScorer | None = None,
@@ -240,10 +251,14 @@ def score_aspect_sentences(config: MonitorConfig, scorer: SentenceScorer | None 
             [model_id],
         ).fetchall()
     waiting: list[pa.Table] = []
+    vectors_waiting: list[pa.Table] = []
     last_write = time.monotonic()
     for start in range(0, len(pending), SCORE_CHUNK):
         chunk = pending[start : start + SCORE_CHUNK]
-        scores = scorer.score([c[2] for c in chunk], progress=progress)
+        scores, vectors = score_and_embed(scorer, [c[2] for c in chunk], settings.store_embeddings, progress)
+        if vectors is not None:
+            md5s = [hashlib.md5(c[2].encode("utf-8")).hexdigest() for c in chunk]  # = DuckDB md5(sentence)
+            vectors_waiting.append(embedding_table(model_id, md5s, vectors))
         waiting.append(pa.Table.from_pydict(
             {
                 "mention_id": [c[0] for c in chunk],
@@ -259,8 +274,9 @@ def score_aspect_sentences(config: MonitorConfig, scorer: SentenceScorer | None 
         ))
         last_chunk = start + SCORE_CHUNK >= len(pending)
         if last_chunk or time.monotonic() - last_write >= WRITE_EVERY_S:
-            _store_sentence_scores(path, timeout, pa.concat_tables(waiting))
-            waiting, last_write = [], time.monotonic()
+            _store_sentence_scores(path, timeout, pa.concat_tables(waiting),
+                                   pa.concat_tables(vectors_waiting) if vectors_waiting else None)
+            waiting, vectors_waiting, last_write = [], [], time.monotonic()
     if pending:
         log.info("scored %d aspect sentences with %s", len(pending), model_id)
     return len(pending), model_id
@@ -309,6 +325,14 @@ def refresh_insights(
             max_q=settings.emerging_max_q,
         )
         store_emerging(con, as_of, window_start, baseline_start, emerging)
+        themes_start, themes_model, themes = compute_themes(
+            con, as_of,
+            window_days=settings.emerging_window_days, baseline_days=settings.emerging_baseline_days,
+            min_mentions=settings.emerging_min_mentions, min_lift=settings.emerging_min_lift,
+            max_q=settings.emerging_max_q, exclude=brand_words(config),
+        )
+        store_themes(con, as_of, themes_start, themes_model, themes)
+        log.info("%d complaint themes (%d growing)", len(themes), sum(t.growing for t in themes))
         insert_rows(
             con, "insight_runs",
             ["started_at", "as_of", "tagger_version", "model_name", "model_id", "mentions_tagged", "sentences_scored"],

@@ -297,6 +297,9 @@ class SentimentConfig(_Strict):
                               "for this model, when there is one.")
     batch_size: int = Field(default=32, ge=1, le=1024)
     max_length: int = Field(default=256, ge=16, le=4096)
+    store_embeddings: bool = Field(default=True, description="Keep each scored text's sentence embedding in the "
+                                   "warehouse (search by meaning, complaint themes, near-duplicates; about 1.5 GB "
+                                   "per million texts, docs/search.md).")
 
 
 class PrivacyConfig(_Strict):

@@ -139,7 +139,7 @@ def empty_payload(as_of: date | None = None, note: str | None = None) -> dict[st
     if note is not None:
         payload["status"] = section("missing", note)
         for key in ("sentiment", "grades", "survey", "aspects", "drivers", "blind_spots", "alerts",
-                    "source_health", "negative_examples", "replies", "provenance"):
+                    "source_health", "negative_examples", "replies", "provenance", "themes"):
             payload[key] = section("missing", note)
     return payload
 
@@ -272,6 +272,9 @@ def collect(
     payload["negative_examples"] = _negative_examples(con)
     payload["replies"] = replies_section(con, rel, date.fromisoformat(meta["as_of"]))
     payload["provenance"] = _provenance(con, meta)
+    from report.themes import themes_section  # report/themes.py imports this module
+
+    payload["themes"] = themes_section(con, rel)
 
     # First days of the buckets as ISO strings, in index order (not sorted).
     payload["days"] = list(days.values)

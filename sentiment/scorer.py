@@ -83,6 +83,11 @@ class Scorer:
             # Texts in other languages are scored by the fallback; the id records both.
             self.model_id += f"|other-languages:{fallback_id}"
 
+    @property
+    def has_embeddings(self) -> bool:
+        """Whether :meth:`score_with_embeddings` works: only models with an e5 encoder have one."""
+        return self._head is not None
+
     def score(self, texts: Sequence[str], progress: bool = False) -> list[Score]:
         """Score texts (identical texts are scored once); order matches the input."""
         return self._score(texts, progress, embeddings=False)[0]

@@ -170,7 +170,8 @@ def test_views_of_a_warehouse_that_was_migrated_before_004_are_filled_on_upgrade
                     "DROP VIEW reply_inbox; DROP VIEW reply_performance; DROP VIEW reply_facts")  # views 060
         for name in (*incremental.MAINTAINED_TABLES, "sentiment_correction_log", "sentiment_models", "source_watermarks",
                      "unkeyed_fallback_ids", "mention_versions", "reply_sources", "reply_settings",
-                     "key_drivers_by_language"):
+                     "key_drivers_by_language", "text_embeddings", "embedding_lists", "near_duplicates",  # 060
+                     "theme_clusters"):  # 061
             con.execute(f"DROP TABLE {name}")
         for table_name, column in (("mentions", "provenance"), ("mentions", "verification"),
                                    ("mentions", "provenance_raw"), ("crawl_runs", "note"),  # migrations 030, 032

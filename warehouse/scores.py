@@ -17,6 +17,8 @@ import pyarrow as pa
 from klantstem.limits import MAX_SCORED_CHARS
 from warehouse import incremental
 from warehouse.connection import rollback_quietly
+from warehouse.duplicates import flag_near_duplicates
+from warehouse.embeddings import has_embeddings_table, insert_embeddings
 
 # What the model reads: the title carries much of a review's verdict ("Nooit meer!").
 _TEXT_SQL = "concat_ws('. ', nullif(trim(m.title), ''), m.text)"
@@ -90,13 +92,18 @@ def pending_texts(con: duckdb.DuckDBPyConnection, model_id: str) -> list[Pending
     return [PendingText(*row) for row in rows]
 
 
-def store_scores(con: duckdb.DuckDBPyConnection, scores: pa.Table) -> int:
+def store_scores(con: duckdb.DuckDBPyConnection, scores: pa.Table, embeddings: pa.Table | None = None) -> int:
     """Upsert one batch of scores (``SCORE_SCHEMA``) in one transaction; returns rows stored.
 
     The mentions' current scores and their days' aggregates are updated in the same
-    transaction (``warehouse/incremental.py``)."""
+    transaction (``warehouse/incremental.py``), and so are the texts' sentence embeddings
+    (``warehouse.embeddings.EMBEDDING_SCHEMA``, when given) and the near-duplicates they
+    reveal: a score is never visible without its vector."""
     scores = scores.select(SCORE_SCHEMA.names).cast(SCORE_SCHEMA)
     maintained = incremental.is_maintained(con)
+    keep_vectors = embeddings is not None and embeddings.num_rows > 0 and has_embeddings_table(con)
+    if keep_vectors:
+        con.register("incoming_embeddings", embeddings)
     con.register("incoming_scores", scores)
     try:
         con.execute("BEGIN TRANSACTION")
@@ -117,12 +124,17 @@ def store_scores(con: duckdb.DuckDBPyConnection, scores: pa.Table) -> int:
             if maintained:
                 new = con.execute("SELECT count(*) FROM sentiment_scores").fetchall()[0][0] - before
                 incremental.after_scores_stored(con, "incoming_scores", new)
+            if keep_vectors:
+                insert_embeddings(con, "incoming_embeddings", of_mention=True)
+                flag_near_duplicates(con, "incoming_scores")
             con.execute("COMMIT")
         except Exception:
             rollback_quietly(con)
             raise
     finally:
         con.unregister("incoming_scores")
+        if keep_vectors:
+            con.unregister("incoming_embeddings")
     return scores.num_rows
 
 

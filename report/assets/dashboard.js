@@ -684,6 +684,23 @@
     });
   }
 
+  // ---------------------------------------------------------------- complaint themes
+  function renderThemes() {
+    var list = clear(byId('themes-list')), T = D.themes;
+    if (!T || sectionNote('section-themes', T)) return;
+    var rows = T.rows.filter(function (t) { return brandOn(t.brand); });
+    if (!rows.length) list.appendChild(el('p', { class: 'hint', text: 'No themes for the selected brands.' }));
+    rows.forEach(function (t) {
+      var item = el('div', { class: 'term', 'data-theme': t.brand + '#' + t.theme_id }, [
+        el('span', { class: 'term-word', text: (t.growing ? 'GROWING · ' : '') + t.brand + ': ' + (t.terms || '–') }),
+        el('span', { class: 'term-stats', text: fmtInt(t.window_voices) + ' this week · per week ' +
+          (t.weekly_voices || []).join(' ') + ' · lift ' + fmtNum(t.lift, 1) })
+      ]);
+      item.appendChild(el('blockquote', { class: 'quote', text: t.example }));
+      list.appendChild(item);
+    });
+  }
+
   // ---------------------------------------------------------------- alerts and example mentions
   function filteredAlerts(p) {
     var A = D.alerts;
@@ -830,6 +847,7 @@
     renderGrades();
     renderJourney();
     renderBlindSpots();
+    renderThemes();
     renderAlerts();
     renderSourceHealth();
     renderInbox();
