@@ -17,7 +17,6 @@ organic reviews by default with the invited ones beside them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -27,12 +26,20 @@ import duckdb
 
 from klantstem.clock import today_amsterdam
 from report.replies import replies_section
-
+from report.sections import (
+    EXAMPLE_CHARS,
+    RUN_INSIGHTS,
+    clean,
+    failed,
+    records,
+    section,
+    short,
+)
+from report.themes import themes_section
 
 # Up to this many days of data the time buckets are days; above it, ISO weeks (Monday),
 # which keeps the page small for years of history while the period filter stays useful.
 DAILY_BUCKETS_MAX_DAYS = 190
-EXAMPLE_CHARS = 400
 MAX_ALERTS = 60
 EXAMPLES_PER_ALERT = 3
 SOURCE_HEALTH_DAYS = 7  # "not ok in N of the last runs" looks back this many days
@@ -40,7 +47,6 @@ NEGATIVE_EXAMPLES_PER_SOURCE = 5
 BLIND_SPOT_TERMS_PER_SIDE = 8
 
 RUN_FLOW = "run `klantstem run` (or `klantstem demo`)"
-RUN_INSIGHTS = "run `klantstem insights refresh`"
 RUN_ALERTS = "run `klantstem alerts run` (the daily `klantstem run` does it too)"
 RUN_SURVEY = "run `klantstem survey import FILE`, then `klantstem insights refresh`"
 
@@ -49,12 +55,6 @@ RUN_SURVEY = "run `klantstem survey import FILE`, then `klantstem insights refre
 class BrandInfo:
     name: str
     own: bool = False
-
-
-def section(status: str = "ok", note: str | None = None, **data: Any) -> dict[str, Any]:
-    """``status``: ``ok`` (has data), ``empty`` (tables exist, nothing in them yet), ``missing``
-    (tables/views not in this warehouse yet) or ``error`` (a query failed; the note says why)."""
-    return {"status": status, "note": note, **data}
 
 
 def relations(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -71,32 +71,11 @@ def relations(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _clean(value: Any, digits: int | None = None) -> Any:
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return round(value, digits) if digits is not None else value
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_clean(v, digits) for v in value]
-    return value
-
-
-def _records(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None,
-             digits: int | None = 4) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [{n: _clean(v, digits) for n, v in zip(names, row, strict=True)} for row in cur.fetchall()]
-
-
 def _columns(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> dict[str, list[Any]]:
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
     rows = cur.fetchall()
-    return {n: [_clean(r[i], 4) for r in rows] for i, n in enumerate(names)}
+    return {n: [clean(r[i], 4) for r in rows] for i, n in enumerate(names)}
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -119,16 +98,10 @@ class _Index:
         return self._pos[value]
 
 
-def _failed(exc: Exception, what: str) -> dict[str, Any]:
-    first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-    return section("error", f"{what} could not be read from this warehouse ({first}); "
-                   "update Klantstem and run `klantstem run` to migrate the warehouse")
-
-
 def empty_payload(as_of: date | None = None, note: str | None = None) -> dict[str, Any]:
     """A payload without data (every section shows ``note``): no warehouse yet, or it is busy."""
     meta = {
-        "generated_at": _clean(datetime.now(UTC)),
+        "generated_at": clean(datetime.now(UTC)),
         "as_of": (as_of or today_amsterdam()).isoformat(),
         "bucket": "day",
         "first_day": None,
@@ -169,7 +142,7 @@ def collect(
         return empty_payload(as_of, f"No mentions in the warehouse yet: {RUN_FLOW}.")
     payload = empty_payload(as_of)
     meta = payload["meta"]
-    meta.update(first_day=_clean(first), last_day=_clean(last), mentions=int(total))
+    meta.update(first_day=clean(first), last_day=clean(last), mentions=int(total))
     if bucket is None:
         bucket = "day" if (last - first).days < DAILY_BUCKETS_MAX_DAYS else "week"
     if bucket not in ("day", "week"):
@@ -272,8 +245,6 @@ def collect(
     payload["negative_examples"] = _negative_examples(con)
     payload["replies"] = replies_section(con, rel, date.fromisoformat(meta["as_of"]))
     payload["provenance"] = _provenance(con, meta)
-    from report.themes import themes_section  # report/themes.py imports this module
-
     payload["themes"] = themes_section(con, rel)
 
     # First days of the buckets as ISO strings, in index order (not sorted).
@@ -291,7 +262,7 @@ def _survey(con: duckdb.DuckDBPyConnection, rel: set[str], days: _Index, t_expr:
                 FROM survey_answers GROUP BY ALL ORDER BY t, grade""",
         )
     except duckdb.Error as exc:
-        return _failed(exc, "Survey answers")
+        return failed(exc, "Survey answers")
     if not rows["t"]:
         return section("empty", f"No survey answers yet: {RUN_SURVEY}.")
     rows["t"] = [days(d) for d in rows["t"]]
@@ -317,7 +288,7 @@ def _aspects(con: duckdb.DuckDBPyConnection, rel: set[str], days: _Index, brand_
     # A warehouse whose views predate mention_aspect_sentiment has the same columns in mention_aspects.
     judgements = "mention_aspect_sentiment" if "mention_aspect_sentiment" in rel else "mention_aspects"
     try:
-        aspects = _records(con, "SELECT aspect, label, position FROM insight_aspects ORDER BY position, aspect")
+        aspects = records(con, "SELECT aspect, label, position FROM insight_aspects ORDER BY position, aspect")
         rows = _columns(
             con,
             f"""SELECT m.t, m.brand AS b, m.source AS s, m.language AS l, CAST(m.population = 'invited' AS INTEGER) AS p, a.aspect AS a,
@@ -335,7 +306,7 @@ def _aspects(con: duckdb.DuckDBPyConnection, rel: set[str], days: _Index, brand_
                ORDER BY t, b, s, p, a""",
         )
     except duckdb.Error as exc:
-        return _failed(exc, "Journey steps (aspects)")
+        return failed(exc, "Journey steps (aspects)")
     if not rows["t"]:
         return section("empty", f"No mentions tagged with journey steps yet: {RUN_INSIGHTS}.")
     aspect_ix = _Index(a["aspect"] for a in aspects)
@@ -356,14 +327,14 @@ def _drivers(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
     if "key_driver_matrix" not in rel:
         return section("missing", f"No key drivers yet: {RUN_INSIGHTS}.")
     try:
-        rows = _records(
+        rows = records(
             con,
             """SELECT brand, aspect, aspect_label, importance, performance, share_negative, impact, p_value,
                       gain_if_fixed, quadrant, priority, reviews, mentioned, r_squared
                FROM key_driver_matrix ORDER BY brand, priority, aspect""",
         )
     except duckdb.Error as exc:
-        return _failed(exc, "Key drivers")
+        return failed(exc, "Key drivers")
     if not rows:
         return section("empty", "No key drivers yet: they need at least 30 rated reviews per brand that "
                        f"mention scored journey steps ({RUN_INSIGHTS}).")
@@ -388,14 +359,14 @@ def _blind_spots(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any
         invited = ("invited_negative_mentions, invited_mentions, share_invited"
                    if _has_column(con, stats, "share_invited") else
                    "0 AS invited_negative_mentions, 0 AS invited_mentions, NULL AS share_invited")
-        aspects = _records(
+        aspects = records(
             con,
             f"""SELECT aspect, aspect_label, position, public_negative_mentions, public_mentions, share_public,
                        survey_unhappy_answers, survey_answers, share_survey, difference, z, direction, {invited}
                 FROM {stats}
                 ORDER BY position, aspect""",
         )
-        terms = _records(
+        terms = records(
             con,
             f"""SELECT term, surface, public_mentions, share_public, survey_answers, share_survey, z, direction,
                        examples
@@ -406,9 +377,9 @@ def _blind_spots(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any
                 ORDER BY direction, abs(z) DESC, term""",
         )
     except duckdb.Error as exc:
-        return _failed(exc, "Blind spots")
+        return failed(exc, "Blind spots")
     for row in terms:
-        row["examples"] = [_short(t) for t in row.get("examples") or []]
+        row["examples"] = [short(t) for t in row.get("examples") or []]
     public = aspects[0]["public_negative_mentions"] if aspects else 0
     unhappy = aspects[0]["survey_unhappy_answers"] if aspects else 0
     if not public or not unhappy:
@@ -417,11 +388,6 @@ def _blind_spots(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any
                        f"(now {public or 0} and {unhappy or 0}; {RUN_INSIGHTS}).")
     return section(aspects=aspects, terms=terms, public_negative=public, survey_unhappy=unhappy,
                    invited_negative=aspects[0]["invited_negative_mentions"] or 0)
-
-
-def _short(text: str | None) -> str:
-    text = (text or "").strip()
-    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1].rstrip() + "…"
 
 
 _EXAMPLE_COLUMNS = f"""
@@ -446,7 +412,7 @@ def _alerts(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
     try:
         # `note` (source health's reason) arrived with migration 021; older warehouses lack it.
         has_note = _has_column(con, "alerts", "note")
-        rows = _records(
+        rows = records(
             con,
             f"""SELECT alert_id, rule, brand, source, status, window_kind, {"note" if has_note else "'' AS note"},
                        amsterdam_day(episode_start) AS first_day,
@@ -465,7 +431,7 @@ def _alerts(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
             wanted = sorted({m for _, _, m in ids})
             found = {
                 r["mention_id"]: _example(r)
-                for r in _records(
+                for r in records(
                     con,
                     f"""SELECT {_EXAMPLE_COLUMNS}
                         FROM mentions AS m JOIN report_mentions AS r USING (mention_id)
@@ -477,12 +443,12 @@ def _alerts(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
                 if mention_id in found:
                     examples.setdefault(alert_id, []).append(found[mention_id])
     except duckdb.Error as exc:
-        return _failed(exc, "Alerts")
+        return failed(exc, "Alerts")
     if not rows:
         return section("empty", f"No alerts so far: nothing unusual was detected ({RUN_ALERTS}).")
     for a in rows:
         for key in ("observed", "expected", "severity", "peak_severity"):
-            a[key] = _clean(a[key], 4)
+            a[key] = clean(a[key], 4)
         a["examples"] = examples.get(a["alert_id"], [])
     return section(rows=rows)
 
@@ -494,7 +460,7 @@ def source_health(con: duckdb.DuckDBPyConnection, rel: set[str], days: int = SOU
     if "crawl_runs" not in rel:
         return section("missing", f"No crawl history yet: {RUN_FLOW}.")
     try:
-        rows = _records(
+        rows = records(
             con,
             """WITH ranked AS (
                    SELECT brand, source, status, error, finished_at, items_new, items_dropped,
@@ -516,7 +482,7 @@ def source_health(con: duckdb.DuckDBPyConnection, rel: set[str], days: int = SOU
             [days],
         )
     except duckdb.Error as exc:
-        return _failed(exc, "Source health")
+        return failed(exc, "Source health")
     if not rows:
         return section("empty", f"No crawls recorded yet: {RUN_FLOW}.")
     return section(rows=rows, days=days)
@@ -524,7 +490,7 @@ def source_health(con: duckdb.DuckDBPyConnection, rel: set[str], days: int = SOU
 
 def _negative_examples(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     try:
-        rows = _records(
+        rows = records(
             con,
             f"""WITH latest AS (
                     SELECT mention_id FROM report_mentions
@@ -538,7 +504,7 @@ def _negative_examples(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
                 ORDER BY m.published_at DESC, m.mention_id""",
         )
     except duckdb.Error as exc:
-        return _failed(exc, "Example mentions")
+        return failed(exc, "Example mentions")
     if not rows:
         return section("empty", "No negative mentions (or none scored yet).")
     return section(rows=[_example(r) for r in rows])

@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-from report.data import RUN_INSIGHTS, _failed, _records, _short, section
+from report.sections import RUN_INSIGHTS, failed, records, section, short
 
 #: Themes shown per brand: the growing ones first, then the largest this week.
 THEMES_PER_BRAND = 5
@@ -17,7 +17,7 @@ def themes_section(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, A
     if "complaint_themes" not in rel:
         return section("missing", f"No complaint themes yet: {RUN_INSIGHTS}.")
     try:
-        rows = _records(
+        rows = records(
             con,
             f"""SELECT as_of, brand, theme_id, terms, example, window_voices, baseline_voices, lift, q_value,
                        growing, weekly_voices
@@ -27,10 +27,10 @@ def themes_section(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, A
                 ORDER BY brand, growing DESC, window_voices DESC, theme_id""",
         )
     except duckdb.Error as exc:
-        return _failed(exc, "Complaint themes")
+        return failed(exc, "Complaint themes")
     if not rows:
         return section("empty", "No complaint themes yet: they need stored sentence embeddings "
                        f"(`store_embeddings`, on by default) and negative mentions; {RUN_INSIGHTS}.")
     for row in rows:
-        row["example"] = _short(row["example"])
+        row["example"] = short(row["example"])
     return section(rows=rows, as_of=rows[0]["as_of"])
