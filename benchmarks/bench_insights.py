@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from insights.pipeline import refresh_insights  # noqa: E402
 from insights.survey import import_survey  # noqa: E402
 from klantstem.config import parse_config  # noqa: E402
-from tests.test_insights_pipeline import FakeScorer  # noqa: E402
+from tests.insights.test_insights_pipeline import FakeScorer  # noqa: E402
 from warehouse.connection import connect  # noqa: E402
 from warehouse.load import upsert_mentions  # noqa: E402
 from warehouse.migrate import migrate  # noqa: E402

@@ -1,4 +1,4 @@
-"""Shared pieces of the reliability drills (tests/test_drills_*.py): a warehouse with staged
+"""Shared pieces of the reliability drills (tests/drills/): a warehouse with staged
 files, a loader subprocess whose progress can be watched line by line, outcome lines."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A loopback site that misbehaves on purpose, for the source-fault drills
-(tests/test_drills_faults.py): rate limits with Retry-After, 503 bursts, a page that never
+(tests/drills/test_drills_faults.py): rate limits with Retry-After, 503 bursts, a page that never
 answers, a redirect to a login page, robots.txt refusals, next to pages that work.
 
 Trustpilot-style pages live under ``/review/<case>``, JSON-LD pages under ``/shop/<case>``:

@@ -21,7 +21,7 @@ import duckdb
 
 #: Cosine similarity of e5 embeddings from which two texts may be the same text (a few words
 #: changed, punctuation, case, sentences swapped); reworded complaints about the same problem
-#: are around 0.90-0.97 (tests/test_meaning_model.py holds examples on both sides).
+#: are around 0.90-0.97 (tests/insights/test_meaning_model.py holds examples on both sides).
 SIMILARITY = 0.98
 #: Shared distinct words / all distinct words of the two texts (Jaccard) from which they are copies.
 WORD_OVERLAP = 0.85

@@ -6,7 +6,7 @@
 -- The view mentions_scored (050_incremental.sql) reads the maintained tables and uses this as
 -- its fallback half, with `recompute` true only while those tables lag: the condition sits on
 -- each table read, so while they are in sync nothing is scanned or ranked. With true it is
--- the reference the maintained tables must equal (tests/test_drills_incremental.py).
+-- the reference the maintained tables must equal (tests/drills/test_drills_incremental.py).
 CREATE OR REPLACE MACRO mentions_scored_from_base(recompute) AS TABLE
 SELECT
     m.mention_id,
