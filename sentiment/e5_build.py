@@ -20,6 +20,8 @@ import os
 import shutil
 import struct
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -212,9 +214,7 @@ def build(out_dir: Path) -> Path:
     weights, tokenizer_json = source_files()
     _check_source(weights, WEIGHTS_SHA256)
     _check_source(tokenizer_json, TOKENIZER_SHA256)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
+    with staged_build(out_dir) as tmp:
         with open(weights, "rb") as fh:
             header, tensors = read_q4_model(fh.read())
         save_file(tensors, str(tmp / "model.safetensors"), metadata={"format": "pt"})
@@ -225,19 +225,36 @@ def build(out_dir: Path) -> Path:
         manifest = {"format_version": FORMAT_VERSION, "weights_sha256": WEIGHTS_SHA256,
                     "tokenizer_sha256": TOKENIZER_SHA256, "files": files}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        tmp.chmod(0o755)
-        for path in tmp.iterdir():
-            path.chmod(0o644)
-        if out_dir.exists():
-            try:
-                verify(out_dir)  # another process finished the same build first: keep theirs
-                return out_dir
-            except E5BuildError:
-                shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
+        return publish(tmp, out_dir, lambda: verify(out_dir), E5BuildError)
+
+
+@contextmanager
+def staged_build(out_dir: Path) -> Iterator[Path]:
+    """A fresh folder beside ``out_dir`` to build into, removed unless ``publish`` moved it:
+    a build that fails half-way leaves nothing a later load could take for a model."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        yield tmp
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def publish(tmp: Path, out_dir: Path, verify_existing: Callable[[], None], error: type[Exception]) -> Path:
+    """Move the finished build ``tmp`` to ``out_dir`` in one rename. Two processes may build at
+    once: a build already in place that passes ``verify_existing`` (raising ``error`` when not)
+    is kept, a broken one replaced."""
+    tmp.chmod(0o755)
+    for path in tmp.iterdir():
+        path.chmod(0o644)
+    if out_dir.exists():
+        try:
+            verify_existing()
+            return out_dir
+        except error:
+            shutil.rmtree(out_dir)
+    os.replace(tmp, out_dir)
     return out_dir
 
 

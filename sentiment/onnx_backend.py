@@ -34,8 +34,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -112,9 +110,7 @@ def build(out_dir: Path, encoder_dir: Path) -> Path:
     from .models import load_e5_folder
 
     onnxruntime = _require_onnxruntime()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
+    with e5_build.staged_build(out_dir) as tmp:
         embedder, tokenizer = load_e5_folder(str(encoder_dir))
         fp32 = tmp / "encoder-fp32.onnx"
         _export(_export_copy(embedder, tokenizer), fp32)
@@ -128,20 +124,7 @@ def build(out_dir: Path, encoder_dir: Path) -> Path:
             "files": {MODEL_FILE: e5_build.sha256_file(tmp / MODEL_FILE)},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        tmp.chmod(0o755)
-        for path in tmp.iterdir():
-            path.chmod(0o644)
-        if out_dir.exists():
-            try:
-                verify(out_dir, encoder_dir)  # another process finished the same build first: keep theirs
-                return out_dir
-            except OnnxBuildError:
-                shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return out_dir
+        return e5_build.publish(tmp, out_dir, lambda: verify(out_dir, encoder_dir), OnnxBuildError)
 
 
 def verify(model_dir: Path, encoder_dir: Path) -> None:

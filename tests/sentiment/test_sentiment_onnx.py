@@ -219,10 +219,18 @@ def test_the_int8_encoder_still_works_in_a_forked_worker(tiny_encoder, tiny_onnx
     expected = int8(ids, mask).numpy()  # the parent's worker threads exist now
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
-    child = ctx.Process(target=lambda: queue.put(int8(ids, mask).numpy()))
+
+    def work() -> None:
+        try:
+            queue.put(int8(ids, mask).numpy())
+        except BaseException as exc:  # noqa: BLE001 - the parent names what went wrong
+            queue.put(repr(exc))
+
+    child = ctx.Process(target=work)
     child.start()
-    child.join(timeout=20)
+    got = queue.get(timeout=20)  # raises queue.Empty if the child hung
+    child.join(timeout=5)
     if child.is_alive():
         child.kill()
-    assert child.exitcode == 0, "the forked worker hung or failed"
-    np.testing.assert_array_equal(queue.get(timeout=5), expected)
+    assert not isinstance(got, str), f"the forked worker failed: {got}"
+    np.testing.assert_array_equal(got, expected)
