@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import duckdb
 
+from warehouse import keys
+
 #: Columns of ``mentions`` that the load derives rather than copies from staging.
 DERIVED_COLUMNS = ("reply_at_basis", "version_seen_at")
 DERIVED_SELECT = "CAST(NULL AS VARCHAR) AS reply_at_basis, CAST(NULL AS TIMESTAMPTZ) AS version_seen_at"
@@ -49,15 +51,16 @@ WHERE NOT EXISTS (SELECT 1 FROM mention_versions AS v WHERE v.mention_id = m.men
 
 
 def _snapshot_stored(con: duckdb.DuckDBPyConnection, ids: str) -> int:
-    """Temp table ``stored_rows``: the stored rows whose ``mention_id`` is in query ``ids``.
+    """Temp table ``stored_rows``: the stored rows whose ``mention_id`` is in query ``ids``
+    (one column, ``mention_id``).
 
-    Two steps so that a load's cost does not grow with the history: the match reads only the
-    ``mention_id`` column; the wide columns (text) are read by ``rowid`` for the matched rows
-    only, not decompressed for every stored review."""
-    rowids = [r[0] for r in con.execute(f"SELECT rowid FROM mentions WHERE mention_id IN ({ids})").fetchall()]
+    Found the way the loader finds them (``warehouse.keys``: the integer ``id_hash``, then
+    ``rowid``), so the wide columns (text) are read for the matched rows only."""
+    found = keys.find_stored(con, "mentions", f"({ids})", "stored_keys")
     con.execute(f"CREATE OR REPLACE TEMP TABLE stored_rows AS SELECT {_STORED_COLUMNS} FROM mentions "
-                f"WHERE {'rowid = ANY(?::BIGINT[])' if rowids else 'false'}", [rowids] if rowids else [])
-    return len(rowids)
+                "WHERE rowid IN (SELECT rid FROM stored_keys)")
+    con.execute("DROP TABLE stored_keys")
+    return found
 
 
 def _keep_versions(con: duckdb.DuckDBPyConnection, changed: str) -> None:
@@ -107,7 +110,7 @@ def keep_version_before_rekey(con: duckdb.DuckDBPyConnection, rekey_map: str, ba
     """Inside ``warehouse.identity.rekey_mentions`` for an edit that changed the review's id
     (the new version is in table ``batch``): keep the stored row as a version under the id it
     had, before it takes the new one."""
-    _snapshot_stored(con, f"SELECT old_id FROM {rekey_map}")
+    _snapshot_stored(con, f"SELECT old_id AS mention_id FROM {rekey_map}")
     _keep_versions(con, f"SELECT r.old_id AS mention_id, coalesce(b.fetched_at, now()) AS seen_at FROM {rekey_map} AS r "
                         f"JOIN {batch} AS b ON b.mention_id = r.new_id")
 
