@@ -1,7 +1,9 @@
 """Complaint themes: a brand's negative mentions grouped by meaning, without a word list.
 
 Per brand, the negative mentions of the last ``window_days + baseline_days`` days that have a
-stored sentence embedding (copies left out, ``mention_copies``) are clustered with
+stored sentence embedding, and the negative aspect sentences of the other mentions (a complaint
+inside a mixed or positive review: "snel geleverd, maar de retour duurde weken"), copies left
+out (``mention_copies``), are clustered with
 scikit-learn's agglomerative clustering (average linkage on cosine distance, cut at
 ``DISTANCE``): no number of themes to choose, and a complaint phrased twenty ways lands in
 one cluster because the embeddings, not the words, are compared. Each cluster with at least
@@ -13,7 +15,8 @@ one cluster because the embeddings, not the words, are compared. Each cluster wi
 * tracked across refreshes: a theme whose centroid is within ``SAME_THEME`` cosine of a
   theme of the previous refresh keeps that theme's id (and its ``first_seen``);
 * tested for growth like the emerging-topics rule (``insights/emerging.py``): its share of
-  the brand's negative voices this week against the weeks before (smoothed), a one-sided
+  the brand's negative voices (distinct mentions: a review with two complaint sentences in
+  one theme is one voice) this week against the weeks before (smoothed), a one-sided
   exact binomial test, Benjamini-Hochberg over the brand's themes; it grows when q <= max_q
   and the share is at least ``min_lift`` times the baseline.
 """
@@ -135,12 +138,18 @@ def compute_themes(
     table = con.sql(
         """
         SELECT e.brand, e.mention_id, e.day, e.model_id, e.embedding,
-               concat_ws('. ', nullif(trim(m.title), ''), m.text) AS body
+               concat_ws('. ', nullif(trim(m.title), ''), m.text) AS body, e.published_at, 0 AS sentence_no
         FROM mention_embeddings AS e
         JOIN mentions AS m USING (mention_id)
         ANTI JOIN mention_copies AS c USING (mention_id)
         WHERE e.sentiment = 'neg' AND e.day BETWEEN $start AND $as_of
-        ORDER BY e.brand, e.published_at, e.mention_id
+        UNION ALL
+        SELECT ms.brand, s.mention_id, ms.day, s.model_id, s.embedding, s.sentence, ms.published_at, s.sentence_no
+        FROM aspect_sentence_embeddings AS s
+        JOIN mentions_scored AS ms USING (mention_id)
+        ANTI JOIN mention_copies AS c USING (mention_id)
+        WHERE s.label = 'neg' AND ms.sentiment IS DISTINCT FROM 'neg' AND ms.day BETWEEN $start AND $as_of
+        ORDER BY brand, published_at, mention_id, sentence_no
         """,
         params={"start": start, "as_of": as_of},
     ).to_arrow_table()
@@ -162,7 +171,7 @@ def compute_themes(
         if len(rows) < min_mentions:
             continue
         in_window = np.array([days[i] >= window_start for i in rows])
-        n1, n0 = int(in_window.sum()), int((~in_window).sum())
+        n1, n0 = _voices(ids, rows[in_window]), _voices(ids, rows[~in_window])
         labels = cluster(vectors[rows], distance)
         texts = [bodies[i] for i in rows]
         brand_themes = []
@@ -174,7 +183,10 @@ def compute_themes(
             centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
             closest = rows[members][int(np.argmax(vectors[rows][members] @ centroid))]
             weeks = [0] * ((window_days + baseline_days + 6) // 7)
+            first_row = {}  # one voice per mention
             for i in rows[members]:
+                first_row.setdefault(ids[i], i)
+            for i in first_row.values():
                 back = (as_of - days[i]).days // 7
                 if back < len(weeks):
                     weeks[len(weeks) - 1 - back] += 1
@@ -182,14 +194,19 @@ def compute_themes(
             brand_themes.append(Theme(
                 brand=brand, theme_id=-1, terms=", ".join(terms), example_id=ids[closest],
                 example=bodies[closest][:300], centroid=centroid,
-                window_voices=int((members & in_window).sum()), window_negative=n1,
-                baseline_voices=int((members & ~in_window).sum()), baseline_negative=n0,
+                window_voices=_voices(ids, rows[members & in_window]), window_negative=n1,
+                baseline_voices=_voices(ids, rows[members & ~in_window]), baseline_negative=n0,
                 weekly_voices=weeks,
             ))
         _test_growth(brand_themes, min_mentions=min_mentions, min_lift=min_lift, max_q=max_q)
         themes.extend(brand_themes)
     _track(con, as_of, themes)
     return window_start, model_id, themes
+
+
+def _voices(ids: list[str], rows: np.ndarray) -> int:
+    """Distinct mentions among ``rows``: a review counts once however many of its sentences."""
+    return len({ids[i] for i in rows})
 
 
 def _test_growth(themes: list[Theme], *, min_mentions: int, min_lift: float, max_q: float) -> None:

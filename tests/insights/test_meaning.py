@@ -6,6 +6,7 @@ the real e5 model (slow)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,7 +15,13 @@ import pytest
 
 from alerts.history import load_history
 from insights.search import SearchError, embed_query, search
-from insights.themes import compute_themes, distinctive_terms, stopwords, store_themes, themes_report
+from insights.themes import (
+    compute_themes,
+    distinctive_terms,
+    stopwords,
+    store_themes,
+    themes_report,
+)
 from tests.meaning_helpers import WordEmbedder, word_vector
 from tests.warehouse_helpers import BASE_DAY, row, table
 from warehouse.connection import connect
@@ -228,6 +235,35 @@ def test_themes_keep_their_id_across_refreshes_and_are_reported(con) -> None:
     report = themes_report(con)
     assert "GROEIT" in report and "Snelkoop" in report
     assert con.execute("SELECT count(*) FROM complaint_themes WHERE growing").fetchall() == [(1,)]
+
+
+def test_complaints_inside_positive_reviews_form_themes_one_voice_per_review(con) -> None:
+    """A negative aspect sentence of a review that is positive as a whole is a complaint too;
+    a review whose two sentences land in one theme counts once."""
+    from warehouse.embeddings import insert_embeddings
+
+    as_of = (BASE_DAY + timedelta(days=28)).date()
+    _theme_history(con, as_of)
+    day = (as_of - timedelta(days=1) - BASE_DAY.date()).days
+    upsert_mentions(con, table(*(row(f"mixed{i}", day=day, text=f"Snelle levering en een fijne prijs, klant {i}.")
+                                 for i in range(5))))
+    score_all(con)
+    sentences = [(f"mixed{i}", n, f"De retour duurde weken en het retourlabel was zoek{'!' * n}")
+                 for i in range(5) for n in ((1, 2) if i == 0 else (1,))]
+    ids = dict(con.execute("SELECT external_id, mention_id FROM mentions").fetchall())
+    con.executemany("INSERT INTO aspect_sentences (mention_id, sentence_no, sentence, model_id, label, score) "
+                    "VALUES (?, ?, ?, ?, 'neg', -0.8)",
+                    [[ids[m], n, text, WordEmbedder.model_id] for m, n, text in sentences])
+    vectors = np.array([word_vector(text) for _, _, text in sentences], dtype=np.float32)
+    con.register("sentence_vectors", embedding_table(
+        WordEmbedder.model_id, [hashlib.md5(text.encode()).hexdigest() for _, _, text in sentences], vectors))
+    insert_embeddings(con, "sentence_vectors", of_mention=False)
+    _, _, themes = compute_themes(con, as_of, distance=0.3)
+    retour = [t for t in themes if "retour" in t.terms or "retourlabel" in t.terms]
+    assert len(retour) == 1, [t.terms for t in themes]
+    assert retour[0].window_voices == 5, "six sentences, five reviews"
+    assert retour[0].example_id in {ids[f"mixed{i}"] for i in range(5)} and "retour" in retour[0].example.lower()
+    assert retour[0].window_negative == 12 + 6 + 5, "lost parcels, app complaints this week and the mixed reviews"
 
 
 def test_distinctive_terms_are_those_of_the_cluster_not_of_every_complaint() -> None:
