@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,6 @@ from typing import Any
 
 from klantstem.config import Brand, CrawlConfig, Source
 from klantstem.privacy import PSEUDONYMISE_ENV, SALT_ENV
-
 
 #: Suffix of a staging file while its crawl still writes it (see ``run_crawl``).
 PARTIAL_SUFFIX = ".part"
@@ -96,8 +96,7 @@ def scrapy_command(
         "KLANTSTEM_STATS_FILE": str(stats_file),
         "KLANTSTEM_PAGE_IDS_FILE": str(page_ids_file(output)),
     }
-    command = [sys.executable, "-m", "scrapy", "crawl", job.spider]
-    for name, value in [
+    arguments = [
         ("url", job.url),
         ("brand", job.brand),
         ("source", job.source),
@@ -106,7 +105,17 @@ def scrapy_command(
         ("recheck_pages", str(crawl.recheck_pages)),
         *([("stop_ids", str(stop_ids))] if stop_ids is not None else []),
         *job.arguments,
-    ]:
+    ]
+    return scrapy_crawl_argv(job.spider, arguments, settings, output)
+
+
+def scrapy_crawl_argv(
+    spider: str, arguments: Iterable[tuple[str, str]], settings: Mapping[str, str], output: Path
+) -> list[str]:
+    """``python -m scrapy crawl SPIDER -a name=value ... -s NAME=value ... -O output:jsonlines``:
+    the one way a crawl is launched (the flow above, and the tests with their own arguments)."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    for name, value in arguments:
         command += ["-a", f"{name}={value}"]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]

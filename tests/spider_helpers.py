@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
 from scrapy.utils.test import get_crawler
 
+from flows.crawl import scrapy_crawl_argv
 from spiders import settings as project_settings
 from spiders.base import ReviewSpider
 from spiders.items import ReviewItem
@@ -51,18 +51,16 @@ def run_crawl(
     the caller's environment are not passed on unless given in ``env``."""
     workdir.mkdir(parents=True, exist_ok=True)
     output, stats_file = workdir / "out.jsonl", workdir / "stats.json"
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"url={url}", "-a", f"brand={brand}"]
+    arguments = [("url", url), ("brand", brand)]
     if max_pages is not None:
-        command += ["-a", f"max_pages={max_pages}"]
+        arguments.append(("max_pages", str(max_pages)))
     if seen_ids is not None:
         seen_file = workdir / "seen.txt"
         seen_file.write_text("".join(f"{i}\n" for i in seen_ids), encoding="utf-8")
-        command += ["-a", f"seen_ids={seen_file}"]
-    for name, value in (args or {}).items():
-        command += ["-a", f"{name}={value}"]
-    for name, value in {**FAST, "KLANTSTEM_STATS_FILE": str(stats_file), **(settings or {})}.items():
-        command += ["-s", f"{name}={value}"]
-    command += ["-O", f"{output}:jsonlines"]
+        arguments.append(("seen_ids", str(seen_file)))
+    arguments += (args or {}).items()
+    command = scrapy_crawl_argv(spider, arguments, {**FAST, "KLANTSTEM_STATS_FILE": str(stats_file), **(settings or {})},
+                                output)
     full_env = {k: v for k, v in os.environ.items() if k not in SOURCE_SECRET_ENV}
     full_env.update({"SCRAPY_SETTINGS_MODULE": "spiders.settings", "KLANTSTEM_AUTHOR_SALT": TEST_SALT})
     full_env.update(env or {})
