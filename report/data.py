@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 
+from alerts.rules import rule
 from klantstem.clock import today_amsterdam
 from report.replies import replies_section
 from report.sections import (
@@ -406,6 +407,18 @@ def _example(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _rule_words(alert: dict[str, Any]) -> dict[str, Any]:
+    """The alert's rule in its own words (``alerts.rules``): the page keeps no list of rules, so
+    a new rule shows with its label and values. ``statistical``: a test with a baseline (else,
+    like source health or unanswered reviews, the note says what happened)."""
+    try:
+        r = rule(alert["rule"])
+    except ValueError:  # a rule this version no longer has
+        return {"label": alert["rule"], "statistical": False, "observed_text": None, "expected_text": None}
+    return {"label": r.label[:1].upper() + r.label[1:], "statistical": r.collect is None,
+            "observed_text": r.value(alert["observed"]), "expected_text": r.value(alert["expected"])}
+
+
 def _alerts(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
     if "alerts" not in rel:
         return section("missing", f"No alerts table yet: {RUN_ALERTS}.")
@@ -424,6 +437,8 @@ def _alerts(con: duckdb.DuckDBPyConnection, rel: set[str]) -> dict[str, Any]:
                 LIMIT {MAX_ALERTS}""",
             digits=None,
         )
+        for a in rows:
+            a.update(_rule_words(a))
         ids = sorted({(a["alert_id"], i, m) for a in rows
                       for i, m in enumerate((a.pop("sample_mention_ids") or [])[:EXAMPLES_PER_ALERT])})
         examples: dict[int, list[dict[str, Any]]] = {}

@@ -24,8 +24,6 @@
   var BRAND_COLORS = ['#0b5cad', '#e8832a', '#7b4fb0', '#2a9d8f', '#c2185b', '#8d6e63', '#5c6bc0', '#7f8c8d'];
   var SOURCE_COLORS = ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#e0b43b', '#9d755d', '#72b7b2', '#ff9da6'];
   var NEG = '#c8374a', NEU = '#c9ced6', POS = '#2e8b57';
-  var RULES = { negative_share: 'Negative share', volume: 'Volume spike', rating_drop: 'Rating drop', source_health: 'Source health',
-    invitations_started: 'Invitation flow started', invitations_stopped: 'Invitation flow stopped' };
   var STATUS = { open: 'Open', resolved: 'Resolved', level_shift: 'New normal' };
   var QUADRANTS = { fix_first: 'Fix first', keep: 'Keep it up', monitor: 'Monitor', overkill: 'Less important' };
   var PLOT_CONFIG = { displaylogo: false, responsive: true,
@@ -710,13 +708,6 @@
         (a.last_day || a.first_day) >= p.from && a.first_day <= p.to;
     });
   }
-  function ruleValue(rule, v) {
-    if (v === null || v === undefined) return '–';
-    if (rule === 'negative_share') return fmtPct(v, 0) + ' negative';
-    if (rule === 'volume') return fmtInt(v) + ' mentions';
-    if (rule === 'invitations_started' || rule === 'invitations_stopped') return fmtInt(v) + ' invited reviews';
-    return (1 + 4 * v).toFixed(1) + '/5 stars';
-  }
   function mentionCard(m, withBrand) {
     var head = el('div', { class: 'mention-head' }, [
       el('span', { text: fmtDate(m.day) + ' · ' + (withBrand ? m.brand + ' · ' : '') + m.source }),
@@ -740,11 +731,11 @@
     list.slice(0, 12).forEach(function (a) {
       var card = el('article', { class: 'alert status-' + a.status, 'data-alert-id': a.alert_id }, [
         el('div', { class: 'alert-top' }, [
-          el('span', { class: 'alert-title', text: (RULES[a.rule] || a.rule) + ' · ' + a.brand + (a.source === 'all' ? '' : ' · ' + a.source) }),
+          el('span', { class: 'alert-title', text: a.label + ' · ' + a.brand + (a.source === 'all' ? '' : ' · ' + a.source) }),
           el('span', { class: 'pill st-' + a.status, text: STATUS[a.status] || a.status })
         ]),
         el('div', { class: 'alert-meta', text: fmtDate(a.first_day) + (a.last_day && a.last_day !== a.first_day ? ' – ' + fmtDate(a.last_day) : '') +
-          (a.rule === 'source_health' ? ' · ' + (a.note || 'crawl not ok') : ' · ' + ruleValue(a.rule, a.observed) + ' (usually ' + ruleValue(a.rule, a.expected).replace(/ (negative|mentions|stars|invited reviews)$/, '') + ')' +
+          (!a.statistical ? ' · ' + (a.note || a.observed_text) : ' · ' + a.observed_text + ' (usually ' + a.expected_text + ')' +
           ' · ' + fmtInt(a.volume) + ' mentions tested · p = ' + (a.p_value === null ? '–' : Number(a.p_value).toExponential(1))) })
       ]);
       if (a.top_terms && a.top_terms.length) {

@@ -288,3 +288,26 @@ def test_migrated_but_empty_warehouse(tmp_path: Path) -> None:
     data = load_payload(path, as_of=AS_OF)
     assert data["status"]["status"] == "missing" and "No mentions" in data["status"]["note"]
     assert data["alerts"]["note"] == data["status"]["note"]
+
+
+def test_alerts_carry_their_rules_words_so_a_new_rule_needs_no_page_change(tmp_path: Path) -> None:
+    path = tmp_path / "rules.duckdb"
+    build_warehouse(path, mentions=200, days=20, end=AS_OF, insights=False, alerts=False)
+    with connect(path) as con:
+        for rule, observed, expected, note in (("negative_share", 0.45, 0.12, ""), ("rating_drop", 0.125, 0.6, ""),
+                                               ("unanswered_negative", 12, 0, "oldest 711 h old; reply SLA 48 h")):
+            con.execute("""INSERT INTO alerts (rule, brand, source, status, window_kind, window_start, window_end,
+                               episode_start, first_fired_at, last_fired_at, volume, observed, expected, baseline_volume,
+                               p_value, test, severity, peak_severity, notified_severity, evaluations,
+                               recovery_notified, sample_mention_ids, top_terms, created_at, updated_at, note)
+                           SELECT ?, 'Snelkoop', 'all', 'open', 'daily', t - INTERVAL 1 DAY, t, t - INTERVAL 1 DAY,
+                                  t, t, 12, ?, ?, 300, 1e-5, 'binomial', 1, 1, 1, 1, false, [], [], now(), now(), ?
+                           FROM (SELECT TIMESTAMPTZ '2026-11-24 06:00:00+01' AS t)""",
+                        [rule, observed, expected, note])
+        data = collect(con, brands=BRANDS, as_of=AS_OF)
+    assert data["alerts"]["status"] == "ok", data["alerts"]
+    words = {a["rule"]: (a["label"], a["statistical"], a["observed_text"], a["expected_text"])
+             for a in data["alerts"]["rows"]}
+    assert words["negative_share"] == ("Negative share", True, "45%", "12%")
+    assert words["rating_drop"] == ("Rating drop", True, "1.5/5", "3.4/5")
+    assert words["unanswered_negative"][:2] == ("Unanswered negative reviews", False)

@@ -327,7 +327,7 @@ def test_invited_reviews_stand_beside_the_organic_default(browser, tmp_path: Pat
         assert w.traces("chart-provenance", "scatterlayer") == 3, "organic, invited and mixed negative share"
         assert w.traces("chart-blind", "barlayer") == 3, "organic public, survey, and invited reviews beside them"
         stopped = w.page.inner_text("#alerts-list")
-        assert "Invitation flow stopped · Snelkoop" in stopped and "0 invited reviews (usually 12)" in stopped
+        assert "Invitations stopped · Snelkoop" in stopped and "0 (usually 12)" in stopped
 
         w.page.select_option("#filter-population", "invited")
         assert w.kpi("mentions") == fmt(invited)
