@@ -30,18 +30,9 @@ SELECT
     d.share_negative,
     d.gain_if_fixed,
     d.r_squared,
-    CASE
-        WHEN d.relative_weight >= d.avg_weight AND d.mean_score < d.avg_score THEN 'fix_first'
-        WHEN d.relative_weight >= d.avg_weight THEN 'keep'
-        WHEN d.mean_score < d.avg_score THEN 'monitor'
-        ELSE 'overkill'
-    END AS quadrant,
-    CASE
-        WHEN d.relative_weight >= d.avg_weight AND d.mean_score < d.avg_score THEN 'Eerst verbeteren'
-        WHEN d.relative_weight >= d.avg_weight THEN 'Vasthouden'
-        WHEN d.mean_score < d.avg_score THEN 'In de gaten houden'
-        ELSE 'Minder belangrijk'
-    END AS quadrant_label,
+    driver_quadrant(d.relative_weight, d.avg_weight, d.mean_score, d.avg_score) AS quadrant,
+    driver_quadrant_label(driver_quadrant(d.relative_weight, d.avg_weight, d.mean_score, d.avg_score))
+                                         AS quadrant_label,
     rank() OVER (PARTITION BY d.brand ORDER BY d.gain_if_fixed DESC NULLS LAST) AS priority
 FROM d
 LEFT JOIN insight_aspects AS a ON a.aspect = d.aspect
