@@ -159,7 +159,7 @@ def test_every_source_writes_contract_rows_the_warehouse_accepts(runs, name):
     assert stats(result)["items_scraped"] == len(result.items)
 
 
-def test_scrapy_list_shows_every_spider():
+def test_scrapy_list_from_the_repo_root_finds_the_project_via_scrapy_cfg_and_shows_every_spider():
     env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
     listed = subprocess.run(
         [sys.executable, "-m", "scrapy", "list"],

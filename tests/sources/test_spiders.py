@@ -10,10 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,13 +31,19 @@ from spiders.pipelines import (
     normalise_timestamp,
     resolve_external_id,
 )
-from spiders.stats import build_summary
 from spiders.spiders.jsonld import JsonLdSpider, extract_reviews
 from spiders.spiders.jsonld import next_page_url as jsonld_next_page_url
 from spiders.spiders.jsonld import review_item as jsonld_item
 from spiders.spiders.trustpilot import TrustpilotSpider, next_page_url, parse_next_data
 from spiders.spiders.trustpilot import review_item as trustpilot_item
-from tests.spider_helpers import TEST_SALT, CrawlResult, make_crawler, run_crawl, run_pipelines
+from spiders.stats import build_summary
+from tests.spider_helpers import (
+    TEST_SALT,
+    CrawlResult,
+    make_crawler,
+    run_crawl,
+    run_pipelines,
+)
 from warehouse.staging import validate_row
 
 DEMO_TODAY = date(2026, 11, 20)
@@ -438,22 +441,6 @@ def test_summary_reports_the_first_error_and_early_endings():
 
 
 # ------------------------------------------------------ real crawls against the demo
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def test_scrapy_finds_the_project_from_the_repo_root_via_scrapy_cfg():
-    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
-    result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "list"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=30,
-    )
-    assert {"jsonld", "trustpilot"} <= set(result.stdout.split()), result.stderr  # all: test_sources_crawl.py
 
 
 @pytest.fixture(scope="module")
