@@ -88,6 +88,27 @@ class AspectScore:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p and r else None
 
+    def count(self, in_gold: bool, in_pred: bool) -> None:
+        """One sentence's verdict for this aspect."""
+        self.tp += in_gold and in_pred
+        self.fp += in_pred and not in_gold
+        self.fn += in_gold and not in_pred
+
+
+def micro_score(per_aspect: dict[str, AspectScore]) -> AspectScore:
+    """Every aspect's counts together (micro-averaged precision/recall)."""
+    total = AspectScore()
+    for s in per_aspect.values():
+        total.tp, total.fp, total.fn = total.tp + s.tp, total.fp + s.fp, total.fn + s.fn
+    return total
+
+
+def aspect_table(per_aspect: dict[str, AspectScore]) -> str:
+    """Gold, TP, FP, FN, precision, recall and F1 per aspect, then the micro row."""
+    rows = [[aspect, s.tp + s.fn, s.tp, s.fp, s.fn, num(s.precision), num(s.recall), num(s.f1)]
+            for aspect, s in (*per_aspect.items(), ("micro", micro_score(per_aspect)))]
+    return table(["Aspect", "Gold", "TP", "FP", "FN", "Precision", "Recall", "F1"], rows, right=range(1, 8))
+
 
 @dataclass
 class ValidationReport:
@@ -100,10 +121,7 @@ class ValidationReport:
 
     @property
     def micro(self) -> AspectScore:
-        total = AspectScore()
-        for s in self.per_aspect.values():
-            total.tp, total.fp, total.fn = total.tp + s.tp, total.fp + s.fp, total.fn + s.fn
-        return total
+        return micro_score(self.per_aspect)
 
     @staticmethod
     def accuracy(confusion: Counter) -> float | None:
@@ -121,14 +139,10 @@ class ValidationReport:
         return sum(scores) / 3 if confusion else None
 
     def render(self) -> str:
-        rows = []
-        for aspect in (*MAPPED, "micro"):
-            s = self.micro if aspect == "micro" else self.per_aspect[aspect]
-            rows.append([aspect, s.tp + s.fn, s.tp, s.fp, s.fn, num(s.precision), num(s.recall), num(s.f1)])
         out = [
             f"SemEval-2016 Dutch restaurants: {self.sentences} sentences, tagger {self.tagger_version}",
             "",
-            table(["Aspect", "Gold", "TP", "FP", "FN", "Precision", "Recall", "F1"], rows, right=range(1, 8)),
+            aspect_table({aspect: self.per_aspect[aspect] for aspect in MAPPED}),
         ]
         if self.model_id:
             out += [
@@ -150,11 +164,7 @@ def validate_aspects(sentences: list[GoldSentence], tagger: AspectTagger, scorer
     predicted = [set(tagger.tag_sentence(s.text)) & set(MAPPED) for s in sentences]
     for s, pred in zip(sentences, predicted, strict=True):
         for aspect in MAPPED:
-            score = report.per_aspect[aspect]
-            in_gold, in_pred = aspect in s.aspects, aspect in pred
-            score.tp += in_gold and in_pred
-            score.fp += in_pred and not in_gold
-            score.fn += in_gold and not in_pred
+            report.per_aspect[aspect].count(aspect in s.aspects, aspect in pred)
     if scorer is not None:
         report.model_id = scorer.model_id
         units = {s.sentence_id: tagger.clauses(s.text) for s in sentences if s.aspects}

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from insights.aspects import AspectTagger
-from insights.report import num, table
-from insights.validate import AspectScore
+from insights.report import num
+from insights.validate import AspectScore, aspect_table, micro_score
 
 JOURNEY_SETS = ("fr", "en")
 
@@ -44,25 +44,19 @@ class JourneyReport:
 
     @property
     def micro(self) -> AspectScore:
-        total = AspectScore()
-        for s in self.per_aspect.values():
-            total.tp, total.fp, total.fn = total.tp + s.tp, total.fp + s.fp, total.fn + s.fn
-        return total
+        return micro_score(self.per_aspect)
 
     @property
     def step_found_share(self) -> float | None:
         return self.found_step / self.with_step if self.with_step else None
 
     def render(self) -> str:
-        rows = []
-        for aspect, s in (*self.per_aspect.items(), ("micro", self.micro)):
-            rows.append([aspect, s.tp + s.fn, s.tp, s.fp, s.fn, num(s.precision), num(s.recall), num(s.f1)])
         return "\n".join([
             f"Journey steps, {self.language}: {self.sentences} sentences written for Klantstem, tagger {self.tagger_version}",
             (f"sentences with a gold step that get a step: {self.found_step}/{self.with_step} "
              f"({num(self.step_found_share)})"),
             "",
-            table(["Aspect", "Gold", "TP", "FP", "FN", "Precision", "Recall", "F1"], rows, right=range(1, 8)),
+            aspect_table(self.per_aspect),
         ])
 
 
@@ -76,9 +70,5 @@ def validate_journey(sentences: list[JourneySentence], tagger: AspectTagger) -> 
             report.with_step += 1
             report.found_step += bool(predicted)
         for aspect in keys:
-            score = report.per_aspect[aspect]
-            in_gold, in_pred = aspect in s.aspects, aspect in predicted
-            score.tp += in_gold and in_pred
-            score.fp += in_pred and not in_gold
-            score.fn += in_gold and not in_pred
+            report.per_aspect[aspect].count(aspect in s.aspects, aspect in predicted)
     return report
