@@ -69,7 +69,8 @@ def upsert_mentions(
             unique_rows = con.execute("SELECT count(*) FROM batch").fetchall()[0][0]
             if page_ids is not None:
                 identity.match_edited_reviews(con, "batch", page_ids)
-            replies.before_upsert(con, "batch")
+            keys.find_stored(con, "mentions", "batch", "known_mentions")
+            replies.before_upsert(con, "batch", "known_mentions")
             new = _write(con)
             if maintained:
                 incremental.after_mentions_upsert(con, "batch", new)
@@ -89,9 +90,8 @@ def upsert_mentions(
 
 
 def _write(con: duckdb.DuckDBPyConnection) -> int:
-    """Inside the load's transaction: update the stored rows of temp table ``batch`` and insert
-    the others. Returns the rows inserted."""
-    keys.find_stored(con, "mentions", "batch", "known_mentions")
+    """Inside the load's transaction: update the stored rows of temp table ``batch`` (found in
+    ``known_mentions``) and insert the others. Returns the rows inserted."""
     updates = ", ".join(f"{c} = b.{c}" for c in _UPDATABLE)
     con.execute(
         f"""

@@ -50,17 +50,13 @@ WHERE NOT EXISTS (SELECT 1 FROM mention_versions AS v WHERE v.mention_id = m.men
 """
 
 
-def _snapshot_stored(con: duckdb.DuckDBPyConnection, ids: str) -> int:
-    """Temp table ``stored_rows``: the stored rows whose ``mention_id`` is in query ``ids``
-    (one column, ``mention_id``).
-
-    Found the way the loader finds them (``warehouse.keys``: the integer ``id_hash``, then
-    ``rowid``), so the wide columns (text) are read for the matched rows only."""
-    found = keys.find_stored(con, "mentions", f"({ids})", "stored_keys")
+def _snapshot_stored(con: duckdb.DuckDBPyConnection, found: str) -> int:
+    """Temp table ``stored_rows``: the stored rows listed in ``found`` (a table made by
+    ``warehouse.keys.find_stored``), read by ``rowid`` so the wide columns (text) are read for
+    the matched rows only. Returns how many."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE stored_rows AS SELECT {_STORED_COLUMNS} FROM mentions "
-                "WHERE rowid IN (SELECT rid FROM stored_keys)")
-    con.execute("DROP TABLE stored_keys")
-    return found
+                f"WHERE rowid IN (SELECT rid FROM {found})")
+    return int(con.execute(f"SELECT count(*) FROM {found}").fetchall()[0][0])
 
 
 def _keep_versions(con: duckdb.DuckDBPyConnection, changed: str) -> None:
@@ -72,9 +68,10 @@ def _keep_versions(con: duckdb.DuckDBPyConnection, changed: str) -> None:
     con.execute("DROP TABLE stored_rows")
 
 
-def before_upsert(con: duckdb.DuckDBPyConnection, batch: str) -> None:
-    """Fill the batch's reply time and version columns and keep the versions it supersedes."""
-    if not _snapshot_stored(con, f"SELECT mention_id FROM {batch}"):
+def before_upsert(con: duckdb.DuckDBPyConnection, batch: str, found: str) -> None:
+    """Fill the batch's reply time and version columns and keep the versions it supersedes.
+    ``found``: the batch's stored rows, as the load found them (``warehouse.keys.find_stored``)."""
+    if not _snapshot_stored(con, found):
         con.execute(f"""UPDATE {batch} SET version_seen_at = coalesce(fetched_at, now()),
                         reply_at = CASE WHEN reply IS NOT NULL THEN coalesce(reply_at, fetched_at, now()) END,
                         reply_at_basis = CASE WHEN reply IS NULL THEN NULL WHEN reply_at IS NOT NULL THEN 'platform'
@@ -110,7 +107,9 @@ def keep_version_before_rekey(con: duckdb.DuckDBPyConnection, rekey_map: str, ba
     """Inside ``warehouse.identity.rekey_mentions`` for an edit that changed the review's id
     (the new version is in table ``batch``): keep the stored row as a version under the id it
     had, before it takes the new one."""
-    _snapshot_stored(con, f"SELECT old_id AS mention_id FROM {rekey_map}")
+    keys.find_stored(con, "mentions", f"(SELECT old_id AS mention_id FROM {rekey_map})", "rekeyed_stored")
+    _snapshot_stored(con, "rekeyed_stored")
+    con.execute("DROP TABLE rekeyed_stored")
     _keep_versions(con, f"SELECT r.old_id AS mention_id, coalesce(b.fetched_at, now()) AS seen_at FROM {rekey_map} AS r "
                         f"JOIN {batch} AS b ON b.mention_id = r.new_id")
 
