@@ -1,12 +1,14 @@
 """What `klantstem model adapt` gains on a brand's own rated reviews, measured honestly.
 
-    python benchmarks/bench_adapt.py [--limit N]
+    python benchmarks/bench_adapt.py [--limit N] [--curve 100 200 400 800]
 
 The bol.com reviews in ../shared/data stand in for "a brand's rated reviews" (allowed by
 ../shared/data/SOURCES.md: fit on one part, evaluate cross-fitted on the rest, nothing saved or
 shipped). Every review is scored by a head that did not see it (5 folds; the prior strength is
 chosen inside each training fold), and the shipped head is scored on the same reviews. Prints
-base vs adapted accuracy and the time each step took. Skips when the data is absent.
+base vs adapted accuracy and the time each step took. ``--curve`` also answers "how many rated
+reviews does a brand need": each fold's head learns from only N of its training reviews (a fixed
+random draw), scored on the same held-out reviews. Skips when the data is absent.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from sentiment.locations import shared_data_dir  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=2000, help="reviews to use (default 2000)")
+    parser.add_argument("--curve", type=int, nargs="*", default=(),
+                        help="also adapt on only N training reviews per fold, for each N given")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     root = shared_data_dir()
@@ -59,7 +63,37 @@ def main() -> int:
     print(f"| shipped {DEFAULT_MODEL}@{base.sha8} | {report.base_accuracy:.3f} |")
     print(f"| adapted (prior strength {report.prior_strength:g}) | {report.adapted_accuracy:.3f} "
           f"({100 * report.gain:+.1f} points) |")
+    if args.curve:
+        print("\n| rated reviews the head learns from | accuracy on the same held-out reviews |\n|---|---|")
+        for n in args.curve:
+            print(f"| {n} | {_curve_point(features, labels, (base.weight, base.bias), n):.3f} |")
     return 0
+
+
+def _curve_point(features, labels, base, n: int) -> float:  # type: ignore[no-untyped-def]
+    """Cross-fitted accuracy when each fold's head sees only ``n`` of its training reviews."""
+    import numpy as np
+
+    from sentiment.adapt import (
+        PRIOR_CANDIDATES,
+        _accuracy,
+        _choose_prior,
+        _fit,
+        _fold_of,
+        _probabilities,
+    )
+    from sentiment.labels import LABELS
+
+    y = np.array([LABELS.index(label) for label in labels])
+    groups = [f"review{i}" for i in range(len(y))]
+    fold, rng = _fold_of(groups, 5), np.random.default_rng(0)
+    probs = np.zeros((len(y), len(LABELS)))
+    for k in range(5):
+        train = rng.choice(np.flatnonzero(fold != k), size=min(n, int(np.sum(fold != k))), replace=False)
+        ones = np.ones(len(train))
+        strength = _choose_prior(features[train], y[train], ones, [groups[i] for i in train], base, PRIOR_CANDIDATES)
+        probs[fold == k] = _probabilities(features[fold == k], *_fit(features[train], y[train], strength, ones, base))
+    return _accuracy(y, probs)
 
 
 if __name__ == "__main__":

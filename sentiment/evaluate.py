@@ -1,9 +1,11 @@
-"""``klantstem eval``: accuracy and macro-F1 of every loadable model on the shared corpora.
+"""``klantstem eval``: accuracy and macro-F1 of every loadable model on the evaluation sets.
 
 Binary sets (bol.com) are scored as ``pos if p_pos >= p_neg``, so three-class models are
 not penalised for a neutral class the gold standard does not have; three-class sets use
-the model's label. Models that cannot load here (hub models without a local copy) are
-reported as skipped with the reason, not silently dropped.
+the model's label, and also report the binary rule on their clearly negative and positive
+texts ("clear" accuracy: what a 1-2 vs 4-5 star comparison measures). Models that cannot
+load here (hub models without a local copy) are reported as skipped with the reason, not
+silently dropped.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class Result:
     accuracy: float
     macro_f1: float
     texts_per_s: float
+    clear_accuracy: float  # gold neg/pos texts only, pos when p_pos >= p_neg (= accuracy on binary sets)
+    n_classes: int
 
 
 def predicted_labels(scores: Iterable[Score], classes: Sequence[str]) -> list[str]:
@@ -54,8 +58,13 @@ def evaluate(name: str, scorer: _ScoresTexts, eval_set: EvalSet, limit: int | No
     index = {c: i for i, c in enumerate(eval_set.classes)}
     g = np.array([index[x] for x in gold])
     p = np.array([index.get(x, -1) for x in pred])
+    clear = [(x, s) for x, s in zip(gold, scores, strict=True) if x in ("neg", "pos")]
+    binary = predicted_labels((s for _, s in clear), ("neg", "pos"))
+    right = [x == b for (x, _), b in zip(clear, binary, strict=True)]
+    clear_accuracy = float(np.mean(right)) if right else float("nan")
     return Result(name, scorer.model_id, eval_set.name, len(texts), float(np.mean(g == p)),
-                  macro_f1(g, p, len(eval_set.classes)), len(texts) / max(elapsed, 1e-9))
+                  macro_f1(g, p, len(eval_set.classes)), len(texts) / max(elapsed, 1e-9), clear_accuracy,
+                  len(eval_set.classes))
 
 
 def run_eval(
@@ -123,17 +132,21 @@ def cpu_description() -> str:
 
 
 def format_table(results: Sequence[Result], skipped: dict[str, str] | None = None) -> str:
-    """Markdown table, one row per model, accuracy / macro-F1 per data set."""
+    """Markdown table, one row per model, accuracy / macro-F1 per data set (and the clear accuracy
+    of three-class sets)."""
     datasets = list(dict.fromkeys(r.dataset for r in results))
     models = list(dict.fromkeys(r.model for r in results))
     by_key = {(r.model, r.dataset): r for r in results}
-    header = "| model | " + " | ".join(f"{d} acc | {d} F1" for d in datasets) + " |"
-    lines = [header, "|" + "---|" * (1 + 2 * len(datasets))]
+    three_class = {r.dataset for r in results if r.n_classes == 3}
+    columns = [(d, k) for d in datasets for k in (("acc", "F1", "clear") if d in three_class else ("acc", "F1"))]
+    header = "| model | " + " | ".join(f"{d} {k}" for d, k in columns) + " |"
+    lines = [header, "|" + "---|" * (1 + len(columns))]
     for m in models:
         cells = []
-        for d in datasets:
+        for d, k in columns:
             r = by_key.get((m, d))
-            cells += [f"{r.accuracy:.3f}", f"{r.macro_f1:.3f}"] if r else ["-", "-"]
+            value = None if r is None else {"acc": r.accuracy, "F1": r.macro_f1, "clear": r.clear_accuracy}[k]
+            cells.append("-" if value is None else f"{value:.3f}")
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
     if results:
         lines.append("")
