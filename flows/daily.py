@@ -160,6 +160,7 @@ def _monitor(config: MonitorConfig, as_of: date | None, progress: bool) -> RunSu
         spikes=found,
         insights=aspects.describe(),
         unsourced=[b.name for b in config.brands if not b.sources],
+        hint=steps.adapt_hint(config),
     )
     create_markdown_artifact(
         key="daily-monitoring-summary",

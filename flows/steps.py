@@ -30,7 +30,7 @@ from warehouse.embeddings import embedding_table, score_and_embed
 from warehouse.identity import rekey_unkeyed_fallback_ids
 from warehouse.load import LoadResult, known_external_ids, known_review_states, upsert_mentions
 from warehouse.migrate import migrate, refresh_views
-from warehouse.models import scoring_model
+from warehouse.models import clear_rated_reviews, ever_adapted, scoring_model
 from warehouse.replies import record_reply_settings
 from warehouse.scores import pending_texts, score_table, store_scores
 from warehouse.staging import read_staging_file
@@ -223,6 +223,35 @@ def score_pending(config: MonitorConfig, progress: bool = False) -> ScoringSumma
         with connect(path, timeout_s=timeout) as con:
             store_scores(con, table, embeddings)
     return ScoringSummary(scorer.model_id, len(pending), cut)
+
+
+#: Clear rated reviews from which the run suggests `klantstem model adapt`: on 100 rated bol.com
+#: reviews the adapted head was already 2.8 points more accurate held out (docs/sentiment.md).
+ADAPT_HINT_MIN_REVIEWS = 100
+
+
+def adapt_hint(config: MonitorConfig) -> str | None:
+    """A one-line suggestion to adapt the sentiment model, while it could and never was.
+
+    The brand's own star ratings are the largest measured gain in accuracy, but adapting changes
+    every label once, so it is a person's decision: the run only says when it is worth trying,
+    and never again once a head has been adapted (accepted or not).
+    """
+    from sentiment.adapt import NEGATIVE_AT_MOST, POSITIVE_AT_LEAST
+    from sentiment.registry import resolve
+
+    settings = config.sentiment
+    if not settings.use_adapted or resolve(settings.model).kind != "e5-head":
+        return None
+    path, timeout = _warehouse(config)
+    with connect(path, read_only=True, timeout_s=timeout) as con:
+        if ever_adapted(con):
+            return None
+        clear = clear_rated_reviews(con, NEGATIVE_AT_MOST, POSITIVE_AT_LEAST)
+    if clear < ADAPT_HINT_MIN_REVIEWS:
+        return None
+    return (f"{clear:,} reviews with clear star ratings could adapt the sentiment model to your brands' "
+            "customers: `klantstem model adapt` measures it and switches only when it is more accurate")
 
 
 def refresh(config: MonitorConfig) -> list[str]:

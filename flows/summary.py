@@ -54,6 +54,7 @@ class RunSummary:
     insights: str | None = None  # one line: what the insights refresh did
     scored_cut: int = 0  # of ``scored``: texts longer than MAX_SCORED_CHARS, scored on their start
     unsourced: list[str] = field(default_factory=list)  # brands without sources: nothing crawled for them
+    hint: str | None = None  # one suggestion for the reader (e.g. adapting the sentiment model)
 
     @property
     def failed_sources(self) -> list[SourceReport]:
@@ -107,4 +108,6 @@ class RunSummary:
             lines.append(f"No sources configured for {', '.join(self.unsourced)}: nothing was crawled for them.")
         if self.degraded_sources:
             lines.append(f"{len(self.degraded_sources)} source(s) degraded: their pages changed format (see notes).")
+        if self.hint:
+            lines.append(f"Tip: {self.hint}.")
         return lines

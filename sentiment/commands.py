@@ -75,7 +75,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from .datasets import load_eval_sets
+    from .datasets import by_locale, load_eval_sets
     from .evaluate import format_table, run_eval
     from .locations import shared_data_dir
 
@@ -88,6 +88,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"klantstem: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    if args.by_locale:
+        sets = [part for s in sets for part in by_locale(s)]
     if root is None and args.sets is None:
         print("shared data not found (../shared/data or KLANTSTEM_SHARED_DATA): the written held-out sets only",
               file=sys.stderr)
@@ -160,6 +162,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse._SubParsersActi
     evaluate.add_argument("--data", type=Path, default=None,
                           help="shared data folder (default: $KLANTSTEM_SHARED_DATA or ../shared/data)")
     evaluate.add_argument("--limit", type=int, default=None, help="only the first N texts of each set")
+    evaluate.add_argument("--by-locale", action="store_true",
+                          help="split the sets that record each text's locale (nl-NL, nl-BE, fr-BE) into one per locale")
     evaluate.add_argument("--no-lexicon", action="store_true", help="skip the textblob-nl baseline")
     evaluate.add_argument("--download", action="store_true", help="allow downloading hub models")
     evaluate.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")

@@ -45,6 +45,7 @@ class EvalSet:
     texts: tuple[str, ...]
     labels: tuple[str, ...]
     classes: tuple[str, ...]
+    locales: tuple[str, ...] = ()  # per text, where the set records it (the written sets)
 
 
 def training_files(path: Path = TRAIN_DIR) -> list[Path]:
@@ -139,7 +140,22 @@ def written_set(name: str, folder: Path = HELDOUT_DIR) -> EvalSet:
     """One written held-out set (3-class), read with the training loader's checks."""
     examples = load_training(folder / WRITTEN_SETS[name])
     return EvalSet(name, f"written held-out {WRITTEN_SETS[name].removesuffix('.csv').replace('_', ' ')} (3-class)",
-                   tuple(e.text for e in examples), tuple(e.label for e in examples), LABELS)
+                   tuple(e.text for e in examples), tuple(e.label for e in examples), LABELS,
+                   tuple(e.locale for e in examples))
+
+
+def by_locale(eval_set: EvalSet) -> list[EvalSet]:
+    """The set split by its texts' locale (``written_products[nl-BE]``, ...): Flemish and Belgian
+    French readers are a large part of many brands' customers, and one figure would hide them."""
+    if not eval_set.locales:
+        return [eval_set]
+    parts = []
+    for locale in sorted(set(eval_set.locales)):
+        rows = [i for i, loc in enumerate(eval_set.locales) if loc == locale]
+        parts.append(EvalSet(f"{eval_set.name}[{locale}]", f"{eval_set.description}, {locale}",
+                             tuple(eval_set.texts[i] for i in rows), tuple(eval_set.labels[i] for i in rows),
+                             eval_set.classes, (locale,) * len(rows)))
+    return parts
 
 
 def load_eval_sets(root: Path | None, names: list[str] | None = None) -> list[EvalSet]:

@@ -54,6 +54,21 @@ def scoring_model(warehouse: Path, configured: str, *, use_adapted: bool = True,
     return str(head) if head is not None else configured
 
 
+def ever_adapted(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `model adapt` has stored a head here, accepted or not."""
+    return bool(con.execute("SELECT count(*) FROM sentiment_models").fetchall()[0][0])
+
+
+def clear_rated_reviews(con: duckdb.DuckDBPyConnection, negative_at_most: float, positive_at_least: float) -> int:
+    """Reviews whose stars give a clear verdict (normalised rating at or below ``negative_at_most`` or at
+    or above ``positive_at_least``): what `model adapt` measures its gain on."""
+    return int(con.execute(
+        """SELECT count(*) FROM mentions WHERE kind = 'review'
+           AND (rating_normalised <= $neg OR rating_normalised >= $pos)""",
+        {"neg": negative_at_most, "pos": positive_at_least},
+    ).fetchall()[0][0])
+
+
 def record_adapted(con: duckdb.DuckDBPyConnection, model: AdaptedModel, *, activate: bool) -> None:
     """Store an adapted head's comparison; make it the only active one when ``activate``."""
     with transaction(con):

@@ -38,6 +38,19 @@ def test_every_written_set_loads_with_all_three_labels():
     assert sum(len(written_set(n).texts) for n in WRITTEN_SETS) >= 3_900
 
 
+def test_a_written_set_splits_by_locale_without_losing_a_text():
+    from sentiment.datasets import by_locale
+
+    whole = written_set("written_services")
+    parts = by_locale(whole)
+    assert [p.name for p in parts] == ["written_services[nl-BE]", "written_services[nl-NL]"]
+    assert sorted(t for p in parts for t in p.texts) == sorted(whole.texts)
+    for part in parts:
+        locale = part.name[part.name.index("[") + 1:-1]
+        assert set(part.locales) == {locale}
+        assert all(whole.labels[whole.texts.index(t)] == label for t, label in zip(part.texts, part.labels))
+
+
 def test_no_held_out_text_is_in_the_training_set_even_nearly():
     """A held-out text that the head saw (or nearly: half of its 5-word runs in one training text)
     would make the held-out figure a training figure."""
