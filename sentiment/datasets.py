@@ -132,7 +132,8 @@ SHARED_SETS = {"bolcom_reviews": bolcom_reviews, "political_tweets": political_t
                "semeval_restaurants": semeval_restaurants}
 #: The project's written held-out sets (name -> file in ``data/heldout``; sentiment/data/README.md).
 WRITTEN_SETS = {"written_products": "product_reviews.csv", "written_services": "service_reviews.csv",
-                "written_sentences": "review_sentences.csv", "written_posts": "news_posts.csv"}
+                "written_sentences": "review_sentences.csv", "written_posts": "news_posts.csv",
+                "written_french": "french.csv"}
 EVAL_SET_NAMES = (*SHARED_SETS, *WRITTEN_SETS)
 
 
