@@ -150,7 +150,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse._SubParsersActi
         "textblob-nl lexicon baseline; print accuracy and macro-F1 (and, for three-class sets, the "
         "accuracy on their clearly negative and positive texts). The written held-out sets ship with "
         "the project (sentiment/data/heldout: product reviews, service reviews, review sentences, news "
-        "posts; never trained on); the shared corpora (bol.com reviews, political tweets, SemEval "
+        "posts, Belgian French; never trained on); the shared corpora (bol.com reviews, political tweets, SemEval "
         "restaurant sentences) are used when ../shared/data is there. Hub models are used only if "
         "already in the local Hugging Face cache unless --download is given.")
     evaluate.add_argument("--models", nargs="+", default=list(DEFAULT_EVAL_MODELS),
