@@ -71,29 +71,15 @@ def main() -> int:
 
 
 def _curve_point(features, labels, base, n: int) -> float:  # type: ignore[no-untyped-def]
-    """Cross-fitted accuracy when each fold's head sees only ``n`` of its training reviews."""
+    """Cross-fitted accuracy when each fold's head learns from only ``n`` of its training reviews."""
     import numpy as np
 
-    from sentiment.adapt import (
-        PRIOR_CANDIDATES,
-        _accuracy,
-        _choose_prior,
-        _fit,
-        _fold_of,
-        _probabilities,
-    )
+    from sentiment.adapt import clear_accuracy, cross_fitted
     from sentiment.labels import LABELS
 
     y = np.array([LABELS.index(label) for label in labels])
-    groups = [f"review{i}" for i in range(len(y))]
-    fold, rng = _fold_of(groups, 5), np.random.default_rng(0)
-    probs = np.zeros((len(y), len(LABELS)))
-    for k in range(5):
-        train = rng.choice(np.flatnonzero(fold != k), size=min(n, int(np.sum(fold != k))), replace=False)
-        ones = np.ones(len(train))
-        strength = _choose_prior(features[train], y[train], ones, [groups[i] for i in train], base, PRIOR_CANDIDATES)
-        probs[fold == k] = _probabilities(features[fold == k], *_fit(features[train], y[train], strength, ones, base))
-    return _accuracy(y, probs)
+    probs = cross_fitted(features, y, np.ones(len(y)), [f"review{i}" for i in range(len(y))], base, train_limit=n)
+    return clear_accuracy(y, probs)
 
 
 if __name__ == "__main__":

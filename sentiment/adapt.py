@@ -79,7 +79,7 @@ def _probabilities(features: np.ndarray, weight: np.ndarray, bias: np.ndarray) -
     return p / p.sum(axis=1, keepdims=True)
 
 
-def _accuracy(gold: np.ndarray, probs: np.ndarray) -> float:
+def clear_accuracy(gold: np.ndarray, probs: np.ndarray) -> float:
     """Binary accuracy on the clear examples: positive when p_pos >= p_neg."""
     clear = gold != 1
     pred = np.where(probs[clear, 2] >= probs[clear, 0], 2, 0)
@@ -115,10 +115,36 @@ def _choose_prior(features: np.ndarray, labels: np.ndarray, weights: np.ndarray,
                 continue
             w, b = _fit(features[train], labels[train], strength, weights[train], base)
             probs[test] = _probabilities(features[test], w, b)
-        acc = _accuracy(labels, probs)
+        acc = clear_accuracy(labels, probs)
         if acc > best_acc + 1e-9:
             best, best_acc = strength, acc
     return best
+
+
+def cross_fitted(
+    features: np.ndarray, y: np.ndarray, weights: np.ndarray, groups: Sequence[str],
+    base: tuple[np.ndarray, np.ndarray], *, folds: int = 5, candidates: Sequence[float] = PRIOR_CANDIDATES,
+    train_limit: int | None = None,
+) -> np.ndarray:
+    """Each text's probabilities from a head fitted without its group's texts, the prior strength
+    chosen inside each training fold.
+
+    ``train_limit`` fits each fold on only that many of its training texts (a fixed random draw):
+    how accuracy grows with the number of rated reviews (``benchmarks/bench_adapt.py --curve``).
+    """
+    fold, rng = _fold_of(groups, folds), np.random.default_rng(0)
+    probs = np.zeros((len(y), len(LABELS)))
+    for k in range(folds):
+        test = fold == k
+        if not test.any():
+            continue
+        train = np.flatnonzero(~test)
+        if train_limit is not None and train_limit < len(train):
+            train = rng.choice(train, size=train_limit, replace=False)
+        strength = _choose_prior(features[train], y[train], weights[train], [groups[i] for i in train], base,
+                                 candidates)
+        probs[test] = _probabilities(features[test], *_fit(features[train], y[train], strength, weights[train], base))
+    return probs
 
 
 def adapt_head(
@@ -149,22 +175,14 @@ def adapt_head(
     if len(set(fold.tolist())) < 2:
         raise AdaptError(f"need rated reviews by at least 2 different authors: each review is scored by a "
                          f"head fitted without its author's reviews; found {len(set(groups))}")
-    adapted = np.zeros((len(y), len(LABELS)))
-    for k in range(folds):
-        train, test = fold != k, fold == k
-        if not test.any():
-            continue
-        train_groups = [g for g, t in zip(groups, train, strict=True) if t]
-        strength = _choose_prior(features[train], y[train], weights[train], train_groups, base, candidates)
-        w, b = _fit(features[train], y[train], strength, weights[train], base)
-        adapted[test] = _probabilities(features[test], w, b)
+    adapted = cross_fitted(features, y, weights, groups, base, folds=folds, candidates=candidates)
     base_probs = _probabilities(features, *base)
     strength = _choose_prior(features, y, weights, groups, base, candidates)
     final = _fit(features, y, strength, weights, base)
     report = AdaptReport(
         n_examples=len(y), n_clear=n_clear, n_neutral=int(np.sum(y == 1)), n_corrections=int(is_corrected.sum()),
         folds=folds,
-        base_accuracy=round(_accuracy(y, base_probs), 4), adapted_accuracy=round(_accuracy(y, adapted), 4),
+        base_accuracy=round(clear_accuracy(y, base_probs), 4), adapted_accuracy=round(clear_accuracy(y, adapted), 4),
         base_macro_f1=round(macro_f1(y, base_probs.argmax(1), len(LABELS)), 4),
         adapted_macro_f1=round(macro_f1(y, adapted.argmax(1), len(LABELS)), 4),
         prior_strength=strength,
